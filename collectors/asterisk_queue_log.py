@@ -1,0 +1,485 @@
+"""Asterisk ``queue_log``: turn queue events into calls, nothing lost, nothing counted twice.
+
+Line format (Asterisk docs): ``epoch|callid|queue|agent|EVENT|data1|data2|...``. One call is one
+ENTERQUEUE per (callid, queue); its outcome is the first CONNECT, ABANDON, EXITWITHTIMEOUT,
+EXITWITHKEY or EXITEMPTY that follows. Field order follows Asterisk:
+
+* CONNECT ``holdtime|bridged uniqueid|ringtime`` -> wait = holdtime
+* ABANDON / EXITWITHTIMEOUT / EXITEMPTY ``position|origposition|waittime`` -> wait = waittime
+* EXITWITHKEY ``key|position|origposition|waittime`` -> wait = waittime
+* COMPLETEAGENT / COMPLETECALLER ``holdtime|calltime|origposition``, TRANSFER and
+  BLINDTRANSFER ``extension|context|holdtime|calltime|origposition``, ATTENDEDTRANSFER
+  ``method|target|holdtime|calltime|origposition`` -> talk time
+
+Older Asterisk versions log fewer fields (EXITWITHTIMEOUT with ``position`` only); the wait is
+then the time between ENTERQUEUE and the outcome line. Agent and system events (logins, pauses,
+members, QUEUESTART...) are kept in ``queue_events`` on purpose; an event we do not know is
+quarantined, never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from servicelevel.collectors.base import RunResult
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from servicelevel.store import ingest
+from servicelevel.store.ingest import CallFact, CallKey
+from servicelevel.store.rollups import RollupSpec, ensure_rollups
+from servicelevel.store.schema import Call
+
+COLLECTOR = "asterisk-queue-log"
+OUTCOME_EVENTS = {
+    "CONNECT": ("answered", 0),
+    "ABANDON": ("abandoned", 2),
+    "EXITWITHTIMEOUT": ("timeout", 2),
+    "EXITEMPTY": ("exitempty", 2),
+    "EXITWITHKEY": ("exitkey", 3),
+}
+# (index of holdtime, index of calltime) in the data fields
+TALK_EVENTS = {
+    "COMPLETEAGENT": 1,
+    "COMPLETECALLER": 1,
+    "TRANSFER": 3,
+    "BLINDTRANSFER": 3,
+    "ATTENDEDTRANSFER": 3,
+}
+OTHER_EVENTS = frozenset(
+    {
+        "ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL",
+        "AGENTLOGIN", "AGENTLOGOFF", "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF",
+        "QUEUESTART", "CONFIGRELOAD", "AGENTDUMP", "SYSCOMPAT", "PENALTY", "JOINEMPTY",
+        "JOINUNAVAIL", "INFO", "DID", "RINGCANCELED", "REQUEUE",
+    }
+)  # fmt: skip
+MAX_FUTURE = timedelta(days=1)
+
+
+@dataclass(slots=True)
+class Line:
+    """One parsed queue_log line (a row of the realtime table looks the same)."""
+
+    epoch: int
+    callid: str
+    queue: str
+    agent: str
+    event: str
+    data: list[str]
+    location: str
+    raw: str
+
+
+class LineError(ValueError):
+    """A line that cannot be used; the message is the quarantine reason."""
+
+
+def parse_line(raw: str, location: str) -> Line:
+    parts = raw.rstrip("\r\n").split("|")
+    if len(parts) < 5:
+        raise LineError(
+            f"missing fields: expected at least 5 '|'-separated fields, got {len(parts)}"
+        )
+    stamp, callid, queue, agent, event = parts[:5]
+    try:
+        epoch = int(float(stamp)) if "." in stamp else int(stamp)
+    except ValueError:
+        raise LineError(f"bad timestamp: {stamp[:30]!r} is not a Unix time") from None
+    if epoch <= 0:
+        raise LineError(f"bad timestamp: {epoch} is not a Unix time")
+    return Line(
+        epoch,
+        callid.strip(),
+        queue.strip(),
+        agent.strip(),
+        event.strip().upper(),
+        parts[5:],
+        location,
+        raw.rstrip("\r\n"),
+    )
+
+
+def _seconds(data: list[str], index: int, what: str) -> float | None:
+    """A duration field, None when absent (older Asterisk), LineError when malformed."""
+    if index >= len(data) or data[index].strip() == "":
+        return None
+    try:
+        value = float(data[index])
+    except ValueError:
+        raise LineError(f"bad {what}: {data[index][:30]!r} is not a number of seconds") from None
+    if value < 0:
+        raise LineError(f"bad {what}: {value} is negative")
+    return value
+
+
+@dataclass
+class _Batch:
+    resolved: list[CallFact] = field(default_factory=list)
+    closed_persisted: list[CallKey] = field(default_factory=list)
+    events: list[dict[str, object]] = field(default_factory=list)
+    quarantined: list[tuple[str, str, str]] = field(default_factory=list)
+    orphans: list[Line] = field(default_factory=list)
+    talk_updates: list[Line] = field(default_factory=list)
+    lines: int = 0
+
+
+class QueueLogImporter:
+    """The call state machine of one queue_log source, writing through the store in batches."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        spec: RollupSpec,
+        source: str,
+        *,
+        batch_lines: int = 20_000,
+        expire_open_after: timedelta = timedelta(hours=12),
+        now: datetime | None = None,
+    ) -> None:
+        self.engine = engine
+        self.spec = spec
+        self.source = source
+        self.batch_lines = batch_lines
+        self.expire_open_after = expire_open_after
+        self.now = now
+        self.open: dict[tuple[str, str], CallFact] = {}
+        self.persisted: set[CallKey] = set()
+        self.answered_recent: dict[tuple[str, str], CallFact] = {}
+        self.result = RunResult(source=source, collector=COLLECTOR)
+        self.batch = _Batch()
+        self.newest: datetime | None = None
+        self.counted: dict[CallKey, int] = {}  # lines of waiting calls counted stored this run
+        self._flushed = (0, 0, 0, 0)  # counters already written to the run row
+        ensure_rollups(engine, spec)
+        with Session(engine) as session, session.begin():
+            for fact in ingest.load_open_calls(session, source):
+                self.open[(fact.callid, fact.queue)] = fact
+                self.persisted.add(fact.key)
+            self.result.run_id = ingest.start_run(session, source, COLLECTOR)
+
+    # -- the state machine -------------------------------------------------------------------
+    def feed(self, line: Line) -> None:
+        self.batch.lines += 1
+        self.result.read += 1
+        try:
+            self._apply(line)
+        except LineError as exc:
+            self._quarantine(line.location, str(exc), line.raw)
+
+    def feed_raw(self, raw: str, location: str) -> None:
+        try:
+            line = parse_line(raw, location)
+        except LineError as exc:
+            self.batch.lines += 1
+            self.result.read += 1
+            self._quarantine(location, str(exc), raw.rstrip("\r\n"))
+            return
+        self.feed(line)
+
+    def _quarantine(self, location: str, reason: str, raw: str) -> None:
+        self.batch.quarantined.append((location, reason, raw))
+        self.result.quarantined += 1
+        self.result.count_reason(reason)
+
+    def _apply(self, line: Line) -> None:
+        at = datetime.fromtimestamp(line.epoch, UTC)
+        now = self.now or datetime.now(UTC)
+        if at > now + MAX_FUTURE:
+            raise LineError(f"timestamp in the future: {at.isoformat()} (clock wrong?)")
+        if self.newest is None or at > self.newest:
+            self.newest = at
+        event = line.event
+        if event == "ENTERQUEUE":
+            self._enter(line, at)
+        elif event in OUTCOME_EVENTS:
+            self._outcome(line, at)
+        elif event in TALK_EVENTS:
+            self._talk(line)
+        elif event == "RINGNOANSWER":
+            fact = self.open.get((line.callid, line.queue))
+            if fact is None:
+                raise LineError("RINGNOANSWER for a call not waiting in this queue")
+            fact.ring_no_answer += 1
+            fact.lines += 1
+        elif event in OTHER_EVENTS or line.queue == "NONE":
+            self.batch.events.append(
+                {
+                    "line_hash": hashlib.sha1(line.raw.encode()).hexdigest(),
+                    "source": self.source,
+                    "at": at,
+                    "queue": line.queue,
+                    "agent": line.agent,
+                    "event": event,
+                    "data": "|".join(line.data),
+                }
+            )
+        else:
+            raise LineError(f"unknown event: {event[:40]!r}")
+
+    def _require_call(self, line: Line) -> None:
+        if not line.callid or line.callid.upper() == "NONE":
+            raise LineError(f"missing callid on {line.event}")
+        if not line.queue or line.queue == "NONE":
+            raise LineError(f"missing queue on {line.event}")
+
+    def _enter(self, line: Line, at: datetime) -> None:
+        self._require_call(line)
+        pair = (line.callid, line.queue)
+        earlier = self.open.get(pair)
+        if earlier is not None:
+            if earlier.entered_at == at:
+                self.result.duplicates += 1  # the same ENTERQUEUE read twice: one call
+                return
+            self._expire(earlier, "ENTERQUEUE never closed: the call entered the queue again")
+        caller = line.data[1] if len(line.data) > 1 else None
+        self.open[pair] = CallFact(
+            source=self.source,
+            callid=line.callid,
+            queue=line.queue,
+            entered_at=at,
+            caller_hash=ingest.pseudonym(caller),
+        )
+
+    def _outcome(self, line: Line, at: datetime) -> None:
+        self._require_call(line)
+        outcome, index = OUTCOME_EVENTS[line.event]
+        wait = _seconds(line.data, index, "holdtime" if outcome == "answered" else "waittime")
+        fact = self.open.pop((line.callid, line.queue), None)
+        if fact is None:
+            self.batch.orphans.append(line)  # decided at flush: re-import, or no ENTERQUEUE
+            return
+        if wait is None:
+            wait = max((at - fact.entered_at).total_seconds(), 0.0)
+        fact.outcome, fact.wait_s, fact.ended_at = outcome, wait, at
+        fact.lines += 1
+        if outcome == "answered":
+            fact.agent = line.agent or None
+            self.answered_recent[(line.callid, line.queue)] = fact
+        if fact.key in self.persisted:
+            self.batch.closed_persisted.append(fact.key)
+            self.persisted.discard(fact.key)
+        self.counted.pop(fact.key, None)
+        self.batch.resolved.append(fact)
+
+    def _talk(self, line: Line) -> None:
+        self._require_call(line)
+        talk = _seconds(line.data, TALK_EVENTS[line.event], "calltime")
+        fact = self.answered_recent.pop((line.callid, line.queue), None)
+        if fact is None:
+            self.batch.talk_updates.append(line)  # its CONNECT was stored by an earlier batch
+            return
+        fact.talk_s = talk
+        fact.lines += 1
+
+    def _expire(self, fact: CallFact, reason: str) -> None:
+        """Quarantine a call whose ENTERQUEUE never got an outcome."""
+        self.open.pop((fact.callid, fact.queue), None)
+        raw = f"{int(fact.entered_at.timestamp())}|{fact.callid}|{fact.queue}|NONE|ENTERQUEUE|"
+        self.batch.quarantined.append((f"call {fact.callid}", reason, raw))
+        self.result.count_reason(reason)
+        if fact.key in self.persisted:
+            self.batch.closed_persisted.append(fact.key)
+            self.persisted.discard(fact.key)
+        counted_here = self.counted.pop(fact.key, 0)
+        if counted_here == 0 and fact.lines == 0:
+            # Read and counted "stored" by an earlier run; reported separately.
+            self.result.expired_from_earlier_runs += 1
+            return
+        self.result.stored -= counted_here  # counted "stored" earlier in this run
+        self.result.quarantined += counted_here + fact.lines
+        fact.lines = 0
+
+    # -- committing ---------------------------------------------------------------------------
+    def flush(self, *, position: tuple[int, int] | None = None, final: bool = False) -> None:
+        """Write the batch, the counters and the position in one transaction."""
+        if final and self.newest is not None:
+            limit = self.newest - self.expire_open_after
+            for fact in [f for f in self.open.values() if f.entered_at < limit]:
+                self._expire(fact, f"ENTERQUEUE never closed after {self.expire_open_after}")
+        batch, result = self.batch, self.result
+        with Session(self.engine) as session, session.begin():
+            self._resolve_orphans(session, batch)
+            self._apply_talk(session, batch)
+            dups = ingest.write_calls(session, batch.resolved, self.spec)
+            dup_lines = sum(f.lines for f in dups)
+            result.duplicates += dup_lines
+            result.stored += sum(f.lines for f in batch.resolved) - dup_lines
+            for fact in batch.resolved:
+                fact.lines = 0
+            # Calls still waiting: store the new ones, count lines folded into stored ones.
+            fresh = [f for f in self.open.values() if f.key not in self.persisted]
+            dup_keys = {
+                f.key for f in ingest.sync_open_calls(session, fresh, batch.closed_persisted)
+            }
+            for fact in self.open.values():
+                if not fact.lines:
+                    continue
+                if fact.key in dup_keys:
+                    result.duplicates += fact.lines
+                else:
+                    result.stored += fact.lines
+                    self.counted[fact.key] = self.counted.get(fact.key, 0) + fact.lines
+                fact.lines = 0
+            self.persisted.update(f.key for f in fresh)
+            event_dups = ingest.write_events(session, batch.events)
+            result.duplicates += event_dups
+            result.stored += len(batch.events) - event_dups
+            ingest.quarantine(session, self.source, batch.quarantined)
+            snapshot = (result.read, result.stored, result.duplicates, result.quarantined)
+            read, stored, dups_n, quar = (
+                a - b for a, b in zip(snapshot, self._flushed, strict=True)
+            )
+            self._flushed = snapshot
+            assert result.run_id is not None
+            ingest.add_to_run(
+                session, result.run_id, read=read, stored=stored,
+                duplicates=dups_n, quarantined=quar,
+            )  # fmt: skip
+            if position is not None:
+                inode, offset = position
+                ingest.save_position(
+                    session, self.source, collector=COLLECTOR, kind="calls",
+                    inode=inode, offset=offset, last_event_at=self.newest,
+                )  # fmt: skip
+            ingest.mark_source(session, self.source, collector=COLLECTOR, kind="calls")
+            if final:
+                ingest.finish_run(session, result.run_id, "ok")
+        self.batch = _Batch()
+
+    def _resolve_orphans(self, session: Session, batch: _Batch) -> None:
+        """Outcome lines without an ENTERQUEUE in memory: a re-import, or really orphaned."""
+        if not batch.orphans:
+            return
+        known = ingest.find_resolved(session, [(o.callid, o.queue) for o in batch.orphans])
+        for line in batch.orphans:
+            at = datetime.fromtimestamp(line.epoch, UTC)
+            if any(entered <= at for entered in known.get((line.callid, line.queue), [])):
+                self.result.duplicates += 1
+            else:
+                self._quarantine(line.location, "no ENTERQUEUE for this call", line.raw)
+
+    def _apply_talk(self, session: Session, batch: _Batch) -> None:
+        if not batch.talk_updates:
+            return
+        known = ingest.find_resolved(session, [(t.callid, t.queue) for t in batch.talk_updates])
+        for line in batch.talk_updates:
+            at = datetime.fromtimestamp(line.epoch, UTC)
+            entries = [e for e in known.get((line.callid, line.queue), []) if e <= at]
+            if not entries:
+                self._quarantine(line.location, f"{line.event} without CONNECT", line.raw)
+                continue
+            key = (line.callid, line.queue, max(entries))
+            talk = _seconds(line.data, TALK_EVENTS[line.event], "calltime")
+            call = session.execute(
+                select(Call).where(
+                    Call.callid == key[0], Call.queue == key[1], Call.entered_at == key[2]
+                )
+            ).scalar_one()
+            if call.talk_s == talk:
+                self.result.duplicates += 1
+            else:
+                call.talk_s = talk
+                self.result.stored += 1
+
+    def finish_failed(self, error: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            assert self.result.run_id is not None
+            ingest.finish_run(session, self.result.run_id, "failed", error)
+            ingest.mark_source(session, self.source, collector=COLLECTOR, kind="calls", error=error)
+
+
+def _read_lines(handle, offset: int, final: bool) -> Iterator[tuple[bytes, int, int]]:  # type: ignore[no-untyped-def]
+    """Yield (line, start offset, end offset); a trailing partial line is left unless final."""
+    handle.seek(offset)
+    position = offset
+    for raw in handle:
+        end = position + len(raw)
+        if not raw.endswith(b"\n") and not final:
+            return
+        yield raw, position, end
+        position = end
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")  # Asterisk writes caller names in whatever the trunk sent
+
+
+def source_name(path: Path) -> str:
+    return str(path.resolve())
+
+
+def import_file(
+    engine: Engine,
+    path: str | Path,
+    spec: RollupSpec,
+    *,
+    final: bool = True,
+    progress: bool = False,
+    batch_lines: int = 20_000,
+    now: datetime | None = None,
+) -> RunResult:
+    """Import ``path`` from where the last run stopped (offset + inode), in committed batches.
+
+    ``final`` means the file is complete (a one-off import): a last line without a newline is
+    read and calls still open after ``expire_open_after`` are quarantined. A live follower passes
+    ``final=False``.
+    """
+    path = Path(path)
+    name = source_name(path)
+    stat = path.stat()
+    with Session(engine) as session:
+        known = ingest.get_source(session, name)
+        offset = 0
+        if known is not None and known.inode == stat.st_ino and (known.offset or 0) <= stat.st_size:
+            offset = known.offset or 0
+    importer = QueueLogImporter(engine, spec, name, batch_lines=batch_lines, now=now)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=stat.st_size, initial=offset, unit="B", unit_scale=True, desc=path.name)
+    line_no = 0 if offset == 0 else None
+    end = offset
+    try:
+        with path.open("rb") as handle:
+            for raw, start, end in _read_lines(handle, offset, final):
+                if line_no is not None:
+                    line_no += 1
+                where = f"{path.name}:{line_no}" if line_no is not None else f"{path.name}@{start}"
+                if raw.strip():
+                    importer.feed_raw(_decode(raw), where)
+                else:
+                    importer.batch.lines += 1
+                    importer.result.read += 1
+                    importer._quarantine(where, "empty line", "")
+                if importer.batch.lines >= batch_lines:
+                    importer.flush(position=(stat.st_ino, end))
+                    if bar is not None:
+                        bar.update(end - bar.n)
+        importer.flush(position=(stat.st_ino, end), final=final)
+        if not final:
+            with Session(engine) as session, session.begin():
+                assert importer.result.run_id is not None
+                ingest.finish_run(session, importer.result.run_id, "ok")
+    except Exception as exc:
+        importer.finish_failed(f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        if bar is not None:
+            bar.update(max(end - bar.n, 0))
+            bar.close()
+    return importer.result
+
+
+def file_identity(path: Path) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_ino, stat.st_size

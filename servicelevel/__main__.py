@@ -1,0 +1,5 @@
+"""``python -m servicelevel``."""
+
+from servicelevel.cli import run
+
+run()

@@ -1,0 +1,45 @@
+"""Our exceptions.
+
+The hierarchy:
+
+* ServicelevelError
+  * ConfigError
+    * TargetsInvalid
+  * StoreError
+  * IngestError
+
+The CLI catches only `ServicelevelError` and prints it as one line per problem.
+Bad targets.toml content is normally *data* (`config.load_targets` returns a list of
+`ConfigIssue`); `TargetsInvalid` is for callers that cannot go on without valid targets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from servicelevel.config import ConfigIssue
+
+
+class ServicelevelError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+
+class ConfigError(ServicelevelError):
+    """The configuration cannot be used."""
+
+
+class TargetsInvalid(ConfigError):
+    """targets.toml has one or more problems; `errors` lists them, each located."""
+
+    def __init__(self, errors: list[ConfigIssue]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors) or "invalid targets")
+
+
+class StoreError(ServicelevelError):
+    """The database cannot be reached, migrated or written."""
+
+
+class IngestError(ServicelevelError):
+    """A source cannot be read at all (bad rows go to quarantine instead)."""

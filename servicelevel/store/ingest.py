@@ -1,0 +1,318 @@
+"""The write path every collector uses: facts, rollup deltas and the source position together.
+
+Why one module: "ingest is a transaction". A collector parses and validates; it then hands a batch
+to these functions inside one ``with session.begin()``, so the rows, the rollup deltas, the
+quarantined lines, the run's counters and the source position commit together or not at all. A
+kill at any moment leaves the database as it was after the last whole batch, and the position
+tells the next run where to resume.
+
+Duplicates are found by natural key before inserting (rather than by ``ON CONFLICT DO NOTHING``),
+because the rollups may only receive the calls that are really new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from servicelevel.store.rollups import IntervalDelta, RollupSpec, add_call, apply_deltas
+from servicelevel.store.schema import (
+    Call,
+    IngestRun,
+    OpenCall,
+    Quarantine,
+    QueueEvent,
+    Source,
+)
+
+PSEUDONYM_ENV = "SERVICELEVEL_PSEUDONYM_KEY"
+CallKey = tuple[str, str, datetime]  # (callid, queue, entered_at)
+_CHUNK = 400  # keys per IN (...) look-up: well under every database's bind-parameter limit
+
+
+def pseudonym(value: str | None) -> str | None:
+    """Keyed hash of a customer identifier, or None when no key is configured.
+
+    Personal data stops at the collector: without a secret in the environment we keep nothing
+    rather than an unkeyed (reversible by brute force) hash of a phone number.
+    """
+    key = os.environ.get(PSEUDONYM_ENV)
+    if not value or not key:
+        return None
+    return hmac.new(key.encode(), value.strip().encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(slots=True)
+class CallFact:
+    """A call as a collector sees it (times aware UTC)."""
+
+    source: str
+    callid: str
+    queue: str
+    entered_at: datetime
+    outcome: str = "waiting"  # answered | abandoned | timeout | exitkey | exitempty | waiting
+    wait_s: float = 0.0
+    ended_at: datetime | None = None
+    talk_s: float | None = None
+    agent: str | None = None
+    caller_hash: str | None = None
+    ring_no_answer: int = 0
+    lines: int = 1  # input lines that make up this call, for the run's accounting
+
+    @property
+    def key(self) -> CallKey:
+        return (self.callid, self.queue, self.entered_at)
+
+    def as_call_row(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "callid": self.callid,
+            "queue": self.queue,
+            "entered_at": self.entered_at,
+            "outcome": self.outcome,
+            "wait_s": self.wait_s,
+            "ended_at": self.ended_at,
+            "talk_s": self.talk_s,
+            "agent": self.agent,
+            "caller_hash": self.caller_hash,
+            "ring_no_answer": self.ring_no_answer,
+        }
+
+    def as_open_row(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "callid": self.callid,
+            "queue": self.queue,
+            "entered_at": self.entered_at,
+            "caller_hash": self.caller_hash,
+            "ring_no_answer": self.ring_no_answer,
+        }
+
+
+def _existing_keys(session: Session, model: type, keys: Sequence[CallKey]) -> set[CallKey]:
+    """Which of ``keys`` already exist in ``model`` (calls or open_calls)."""
+    if not keys:
+        return set()
+    found: set[CallKey] = set()
+    low = min(k[2] for k in keys)
+    high = max(k[2] for k in keys)
+    wanted = set(keys)
+    columns = (model.callid, model.queue, model.entered_at)  # type: ignore[attr-defined]
+    if len({k[2] for k in keys}) <= _CHUNK:
+        # Few distinct instants: an exact tuple IN look-up.
+        for start in range(0, len(keys), _CHUNK):
+            part = list(keys[start : start + _CHUNK])
+            query = select(*columns).where(tuple_(*columns).in_(part))
+            found.update(tuple(row) for row in session.execute(query))  # type: ignore[misc]
+        return found & wanted
+    # Many: scan the time range once (index on entered_at) and intersect in memory.
+    query = select(*columns).where(columns[2] >= low, columns[2] <= high)
+    found.update(tuple(row) for row in session.execute(query))  # type: ignore[misc]
+    return found & wanted
+
+
+def write_calls(session: Session, facts: Sequence[CallFact], spec: RollupSpec) -> list[CallFact]:
+    """Store resolved calls that are new; return the ones that were duplicates."""
+    if not facts:
+        return []
+    unique: dict[CallKey, CallFact] = {}
+    duplicates: list[CallFact] = []
+    for fact in facts:
+        if fact.key in unique:
+            duplicates.append(fact)
+        else:
+            unique[fact.key] = fact
+    existing = _existing_keys(session, Call, list(unique))
+    new = [fact for key, fact in unique.items() if key not in existing]
+    duplicates.extend(fact for key, fact in unique.items() if key in existing)
+    if new:
+        session.execute(insert(Call), [fact.as_call_row() for fact in new])
+        deltas: dict[tuple[str, datetime], IntervalDelta] = {}
+        for fact in new:
+            add_call(deltas, spec, fact.queue, fact.entered_at, fact.outcome, fact.wait_s)
+        apply_deltas(session, deltas, spec)
+    return duplicates
+
+
+def add_talk_time(session: Session, updates: Sequence[tuple[CallKey, float, str | None]]) -> None:
+    """Record talk time (COMPLETE*/TRANSFER arriving after the batch that stored CONNECT)."""
+    for (callid, queue, entered_at), talk_s, agent in updates:
+        session.execute(
+            update(Call)
+            .where(Call.callid == callid, Call.queue == queue, Call.entered_at == entered_at)
+            .values(talk_s=talk_s)
+        )
+        del agent  # the agent is already known from CONNECT
+
+
+def resolved_keys(session: Session, keys: Sequence[CallKey]) -> set[CallKey]:
+    """Which of ``keys`` are stored as resolved calls (to recognise a re-imported outcome)."""
+    return _existing_keys(session, Call, list(keys))
+
+
+def find_resolved(
+    session: Session, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[datetime]]:
+    """Entry times of stored calls for (callid, queue) pairs (re-imports of outcome lines)."""
+    found: dict[tuple[str, str], list[datetime]] = {}
+    wanted = list(set(pairs))
+    for start in range(0, len(wanted), _CHUNK):
+        part = wanted[start : start + _CHUNK]
+        query = select(Call.callid, Call.queue, Call.entered_at).where(
+            tuple_(Call.callid, Call.queue).in_(part)
+        )
+        for callid, queue, entered_at in session.execute(query):
+            found.setdefault((callid, queue), []).append(entered_at)
+    return found
+
+
+def sync_open_calls(
+    session: Session, opened: Sequence[CallFact], closed: Sequence[CallKey]
+) -> list[CallFact]:
+    """Persist calls still waiting and forget those resolved; return duplicate openings."""
+    for start in range(0, len(closed), _CHUNK):
+        part = list(closed[start : start + _CHUNK])
+        session.execute(
+            delete(OpenCall).where(
+                tuple_(OpenCall.callid, OpenCall.queue, OpenCall.entered_at).in_(part)
+            )
+        )
+    if not opened:
+        return []
+    keys = [fact.key for fact in opened]
+    seen = _existing_keys(session, OpenCall, keys) | _existing_keys(session, Call, keys)
+    new = [fact for fact in opened if fact.key not in seen]
+    if new:
+        session.execute(insert(OpenCall), [fact.as_open_row() for fact in new])
+    return [fact for fact in opened if fact.key in seen]
+
+
+def load_open_calls(session: Session, source: str) -> list[CallFact]:
+    rows = session.execute(select(OpenCall).where(OpenCall.source == source)).scalars()
+    return [
+        CallFact(
+            source=row.source,
+            callid=row.callid,
+            queue=row.queue,
+            entered_at=row.entered_at,
+            caller_hash=row.caller_hash,
+            ring_no_answer=row.ring_no_answer,
+            lines=0,  # its lines were counted by the run that read them
+        )
+        for row in rows
+    ]
+
+
+def write_events(session: Session, events: Sequence[dict[str, object]]) -> int:
+    """Store agent/system events by line hash; returns how many were duplicates."""
+    if not events:
+        return 0
+    by_hash = {str(e["line_hash"]): e for e in events}
+    duplicates = len(events) - len(by_hash)
+    hashes = list(by_hash)
+    existing: set[str] = set()
+    for start in range(0, len(hashes), _CHUNK):
+        part = hashes[start : start + _CHUNK]
+        existing.update(
+            session.execute(
+                select(QueueEvent.line_hash).where(QueueEvent.line_hash.in_(part))
+            ).scalars()
+        )
+    new = [event for h, event in by_hash.items() if h not in existing]
+    if new:
+        session.execute(insert(QueueEvent), new)
+    return duplicates + len(existing)
+
+
+def quarantine(session: Session, source: str, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Keep unusable rows as (location, reason, raw) so they can be explained and replayed."""
+    if not rows:
+        return
+    now = datetime.now(UTC)
+    session.execute(
+        insert(Quarantine),
+        [
+            {"source": source, "location": loc, "reason": reason, "raw": raw, "quarantined_at": now}
+            for loc, reason, raw in rows
+        ],
+    )
+
+
+def save_position(
+    session: Session,
+    name: str,
+    *,
+    collector: str,
+    kind: str,
+    inode: int | None = None,
+    offset: int | None = None,
+    watermark: str | None = None,
+    last_event_at: datetime | None = None,
+) -> None:
+    source = session.get(Source, name)
+    if source is None:
+        source = Source(name=name, collector=collector, kind=kind)
+        session.add(source)
+    source.inode, source.offset = inode, offset
+    if watermark is not None:
+        source.watermark = watermark
+    if last_event_at is not None and (
+        source.last_event_at is None or last_event_at > source.last_event_at
+    ):
+        source.last_event_at = last_event_at
+
+
+def get_source(session: Session, name: str) -> Source | None:
+    return session.get(Source, name)
+
+
+def mark_source(
+    session: Session, name: str, *, collector: str, kind: str, error: str | None = None
+) -> None:
+    """Record that a source was read successfully (or failed) just now; drives "stale"."""
+    source = session.get(Source, name)
+    if source is None:
+        source = Source(name=name, collector=collector, kind=kind)
+        session.add(source)
+    now = datetime.now(UTC)
+    if error is None:
+        source.last_ok_at = now
+        source.last_error = None
+    else:
+        source.last_error, source.last_error_at = error, now
+
+
+def start_run(session: Session, source: str, collector: str) -> int:
+    run = IngestRun(source=source, collector=collector, started_at=datetime.now(UTC))
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def add_to_run(
+    session: Session, run_id: int, *, read: int, stored: int, duplicates: int, quarantined: int
+) -> None:
+    session.execute(
+        update(IngestRun)
+        .where(IngestRun.id == run_id)
+        .values(
+            read=IngestRun.read + read,
+            stored=IngestRun.stored + stored,
+            duplicates=IngestRun.duplicates + duplicates,
+            quarantined=IngestRun.quarantined + quarantined,
+        )
+    )
+
+
+def finish_run(session: Session, run_id: int, status: str, error: str | None = None) -> IngestRun:
+    run = session.get(IngestRun, run_id)
+    assert run is not None
+    run.status, run.error, run.finished_at = status, error, datetime.now(UTC)
+    return run

@@ -1,0 +1,267 @@
+"""Tables of the store (SQLAlchemy 2 declarative); Alembic migrations mirror this module.
+
+Why these tables: raw facts (``calls``, ``orders``...) stay for drill-down and for re-computing
+rollups after a definition changes; ``rollups_15min`` and ``rollup_thresholds`` are what KPI
+evaluation reads, so a window never rescans raw rows. Natural keys (unique constraints) make every
+import idempotent. Times are stored as naive UTC (``UTCDateTime``) on every database so SQLite and
+PostgreSQL hold identical values.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored naive in UTC.
+
+    Naive input is refused: a time without a zone is a bug waiting for the next DST change.
+    """
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQL on SQLite
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Call(Base):
+    """One resolved call: one ENTERQUEUE per (callid, queue), with its outcome."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("callid", "queue", "entered_at"),
+        Index("ix_calls_queue_entered", "queue", "entered_at"),
+        Index("ix_calls_entered", "entered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(200))
+    callid: Mapped[str] = mapped_column(String(80))
+    queue: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # answered | abandoned | timeout | exitkey | exitempty
+    outcome: Mapped[str] = mapped_column(String(16))
+    wait_s: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    talk_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    agent: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    caller_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ring_no_answer: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OpenCall(Base):
+    """A call still waiting in queue; the wallboard's "calls waiting" and "oldest wait"."""
+
+    __tablename__ = "open_calls"
+    __table_args__ = (UniqueConstraint("callid", "queue", "entered_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    callid: Mapped[str] = mapped_column(String(80))
+    queue: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    caller_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ring_no_answer: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Rollup(Base):
+    """Counts per queue x 15-minute interval of entry (UTC start)."""
+
+    __tablename__ = "rollups_15min"
+
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    unanswered_other: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum_answered: Mapped[float] = mapped_column(Float, default=0.0)
+    max_wait: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class RollupThreshold(Base):
+    """Answered / abandoned within each configured service-level threshold, per interval."""
+
+    __tablename__ = "rollup_thresholds"
+
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    threshold_s: Mapped[float] = mapped_column(Float, primary_key=True)
+    answered_within: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned_within: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Meta(Base):
+    """Key/value facts about the store, e.g. the definition the rollups were built with."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class QueueEvent(Base):
+    """Agent and system events of a queue_log (logins, pauses, members), kept for drill-down."""
+
+    __tablename__ = "queue_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    line_hash: Mapped[str] = mapped_column(String(40), unique=True)
+    source: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    queue: Mapped[str] = mapped_column(String(80))
+    agent: Mapped[str] = mapped_column(String(120))
+    event: Mapped[str] = mapped_column(String(40))
+    data: Mapped[str] = mapped_column(Text, default="")
+
+
+class Quarantine(Base):
+    """An input row that could not be used, with its reason; replayable once the cause is fixed."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    location: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(300))
+    raw: Mapped[str] = mapped_column(Text)
+    quarantined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class IngestRun(Base):
+    """Accounting of one import: read = stored + duplicates + quarantined."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    collector: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Source(Base):
+    """A collector's source: where it stopped (offset/inode or watermark) and when it last worked.
+
+    The position is written in the same transaction as the rows it covers, so a kill at any
+    moment neither loses nor repeats a row.
+    """
+
+    __tablename__ = "sources"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    collector: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # calls | orders | returns | complaints | surveys
+    inode: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    offset: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    watermark: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_key: Mapped[str] = mapped_column(String(120), unique=True)
+    customer_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    ordered_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    product: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    units: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Return(Base):
+    __tablename__ = "returns"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    return_key: Mapped[str] = mapped_column(String(120), unique=True)
+    order_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    returned_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    product: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    units: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    complaint_key: Mapped[str] = mapped_column(String(120), unique=True)
+    customer_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, nullable=True)
+    nature: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    solution: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    follow_up: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    compensation: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    survey_key: Mapped[str] = mapped_column(String(120), unique=True)
+    complaint_key: Mapped[str | None] = mapped_column(String(120), index=True, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+
+
+class Audit(Base):
+    """Who changed what and when (targets edits, replays)."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")
