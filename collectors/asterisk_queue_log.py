@@ -441,6 +441,11 @@ def import_file(
         offset = 0
         if known is not None and known.inode == stat.st_ino and (known.offset or 0) <= stat.st_size:
             offset = known.offset or 0
+    if not final and known is not None and offset == stat.st_size:
+        # A follower with nothing new: the source is alive, no run worth a row.
+        with Session(engine) as session, session.begin():
+            ingest.mark_source(session, name, collector=COLLECTOR, kind="calls")
+        return RunResult(source=name, collector=COLLECTOR)
     importer = QueueLogImporter(engine, spec, name, batch_lines=batch_lines, now=now)
     bar = None
     if progress:

@@ -482,6 +482,11 @@ def test_the_locator_understands_quoted_keys_and_nested_tables():
     assert locate_line(text, ("report", "weekly", "to")) == 6
 
 
+def test_the_locator_prefers_the_deepest_match_over_a_later_parent_table():
+    text = "[report.weekly]\nto = 1\n[report]\ntitle = 2\n"
+    assert locate_line(text, ("report", "weekly", "to")) == 2
+
+
 # --- docs can't rot ---------------------------------------------------------------------
 
 
