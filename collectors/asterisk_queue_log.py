@@ -9,7 +9,8 @@ EXITWITHKEY or EXITEMPTY that follows. Field order follows Asterisk:
 * EXITWITHKEY ``key|position|origposition|waittime`` -> wait = waittime
 * COMPLETEAGENT / COMPLETECALLER ``holdtime|calltime|origposition``, TRANSFER and
   BLINDTRANSFER ``extension|context|holdtime|calltime|origposition``, ATTENDEDTRANSFER
-  ``method|target|holdtime|calltime|origposition`` -> talk time
+  ``method|method data|holdtime|calltime|origposition`` -> talk time. The method data is one
+  field (BRIDGE, APP) or two (LINK names both channels), so its call time is read from the right.
 
 Older Asterisk versions log fewer fields (EXITWITHTIMEOUT with ``position`` only); the wait is
 then the time between ENTERQUEUE and the outcome line. Agent and system events (logins, pauses,
@@ -21,19 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from servicelevel.collectors.base import RunResult
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from servicelevel.store import ingest
 from servicelevel.store.ingest import CallFact, CallKey
 from servicelevel.store.rollups import RollupSpec, ensure_rollups
-from servicelevel.store.schema import Call
 
 COLLECTOR = "asterisk-queue-log"
 OUTCOME_EVENTS = {
@@ -105,6 +105,14 @@ def parse_line(raw: str, location: str) -> Line:
     )
 
 
+def _calltime(line: Line) -> float | None:
+    """Talk time of a COMPLETE*/TRANSFER line (None when the Asterisk version omits it)."""
+    index = TALK_EVENTS[line.event]
+    if line.event == "ATTENDEDTRANSFER" and len(line.data) > 5:
+        index = len(line.data) - 2  # LINK|chan1|chan2|holdtime|calltime|origposition
+    return _seconds(line.data, index, "calltime")
+
+
 def _seconds(data: list[str], index: int, what: str) -> float | None:
     """A duration field, None when absent (older Asterisk), LineError when malformed."""
     if index >= len(data) or data[index].strip() == "":
@@ -124,6 +132,7 @@ class _Batch:
     closed_persisted: list[CallKey] = field(default_factory=list)
     events: list[dict[str, object]] = field(default_factory=list)
     quarantined: list[tuple[str, str, str]] = field(default_factory=list)
+    quarantined_lines: list[int] = field(default_factory=list)  # input lines behind each row
     orphans: list[Line] = field(default_factory=list)
     talk_updates: list[Line] = field(default_factory=list)
     lines: int = 0
@@ -156,6 +165,9 @@ class QueueLogImporter:
         self.newest: datetime | None = None
         self.counted: dict[CallKey, int] = {}  # lines of waiting calls counted stored this run
         self._flushed = (0, 0, 0, 0)  # counters already written to the run row
+        self._surely_past = int(((now or datetime.now(UTC)) + MAX_FUTURE).timestamp())
+        # Read once, not per call: a key set in the middle of an import would mix the two.
+        self._hash_callers = bool(os.environ.get(ingest.PSEUDONYM_ENV))
         ensure_rollups(engine, spec)
         with Session(engine) as session, session.begin():
             for fact in ingest.load_open_calls(session, source):
@@ -184,13 +196,14 @@ class QueueLogImporter:
 
     def _quarantine(self, location: str, reason: str, raw: str) -> None:
         self.batch.quarantined.append((location, reason, raw))
+        self.batch.quarantined_lines.append(1)
         self.result.quarantined += 1
         self.result.count_reason(reason)
 
     def _apply(self, line: Line) -> None:
         at = datetime.fromtimestamp(line.epoch, UTC)
-        now = self.now or datetime.now(UTC)
-        if at > now + MAX_FUTURE:
+        # The clock only moves forward: below the limit taken at start, no need to read it.
+        if line.epoch > self._surely_past and at > (self.now or datetime.now(UTC)) + MAX_FUTURE:
             raise LineError(f"timestamp in the future: {at.isoformat()} (clock wrong?)")
         if self.newest is None or at > self.newest:
             self.newest = at
@@ -243,7 +256,7 @@ class QueueLogImporter:
             callid=line.callid,
             queue=line.queue,
             entered_at=at,
-            caller_hash=ingest.pseudonym(caller),
+            caller_hash=ingest.pseudonym(caller) if self._hash_callers else None,
         )
 
     def _outcome(self, line: Line, at: datetime) -> None:
@@ -269,7 +282,7 @@ class QueueLogImporter:
 
     def _talk(self, line: Line) -> None:
         self._require_call(line)
-        talk = _seconds(line.data, TALK_EVENTS[line.event], "calltime")
+        talk = _calltime(line)
         fact = self.answered_recent.pop((line.callid, line.queue), None)
         if fact is None:
             self.batch.talk_updates.append(line)  # its CONNECT was stored by an earlier batch
@@ -287,6 +300,7 @@ class QueueLogImporter:
             self.batch.closed_persisted.append(fact.key)
             self.persisted.discard(fact.key)
         counted_here = self.counted.pop(fact.key, 0)
+        self.batch.quarantined_lines.append(counted_here + fact.lines)
         if counted_here == 0 and fact.lines == 0:
             # Read and counted "stored" by an earlier run; reported separately.
             self.result.expired_from_earlier_runs += 1
@@ -296,12 +310,26 @@ class QueueLogImporter:
         fact.lines = 0
 
     # -- committing ---------------------------------------------------------------------------
-    def flush(self, *, position: tuple[int, int] | None = None, final: bool = False) -> None:
-        """Write the batch, the counters and the position in one transaction."""
-        if final and self.newest is not None:
+    def expire_stale(self) -> None:
+        """Quarantine calls still waiting ``expire_open_after`` before the newest line read."""
+        if self.newest is not None:
             limit = self.newest - self.expire_open_after
             for fact in [f for f in self.open.values() if f.entered_at < limit]:
                 self._expire(fact, f"ENTERQUEUE never closed after {self.expire_open_after}")
+
+    def flush(
+        self,
+        *,
+        position: tuple[int, int] | None = None,
+        final: bool = False,
+        also: Callable[[Session], None] | None = None,
+    ) -> None:
+        """Write the batch, the counters and the position in one transaction.
+
+        ``also`` makes more writes in the same transaction (a table reader's watermark).
+        """
+        if final:
+            self.expire_stale()
         batch, result = self.batch, self.result
         with Session(self.engine) as session, session.begin():
             self._resolve_orphans(session, batch)
@@ -317,6 +345,10 @@ class QueueLogImporter:
             dup_keys = {
                 f.key for f in ingest.sync_open_calls(session, fresh, batch.closed_persisted)
             }
+            # A RINGNOANSWER for a call an earlier batch stored as waiting: keep its count.
+            ingest.update_open_calls(
+                session, [f for f in self.open.values() if f.lines and f.key in self.persisted]
+            )
             for fact in self.open.values():
                 if not fact.lines:
                     continue
@@ -330,7 +362,14 @@ class QueueLogImporter:
             event_dups = ingest.write_events(session, batch.events)
             result.duplicates += event_dups
             result.stored += len(batch.events) - event_dups
-            ingest.quarantine(session, self.source, batch.quarantined)
+            known = ingest.quarantine(session, self.source, batch.quarantined)
+            rows = zip(batch.quarantined, batch.quarantined_lines, known, strict=True)
+            for (_, reason, _), lines, seen in rows:
+                if seen and lines:  # quarantined before: these lines are a re-read
+                    result.quarantined -= lines
+                    result.duplicates += lines
+                    result.count_reason(reason, -1)
+            result.reasons = {k: n for k, n in result.reasons.items() if n > 0}
             snapshot = (result.read, result.stored, result.duplicates, result.quarantined)
             read, stored, dups_n, quar = (
                 a - b for a, b in zip(snapshot, self._flushed, strict=True)
@@ -348,15 +387,22 @@ class QueueLogImporter:
                     inode=inode, offset=offset, last_event_at=self.newest,
                 )  # fmt: skip
             ingest.mark_source(session, self.source, collector=COLLECTOR, kind="calls")
+            if also is not None:
+                also(session)
             if final:
                 ingest.finish_run(session, result.run_id, "ok")
         self.batch = _Batch()
+        # Answered calls are now rows: a talk line in a later batch must update the row (and
+        # be counted), not a fact that will never be written again.
+        self.answered_recent.clear()
 
     def _resolve_orphans(self, session: Session, batch: _Batch) -> None:
         """Outcome lines without an ENTERQUEUE in memory: a re-import, or really orphaned."""
         if not batch.orphans:
             return
         known = ingest.find_resolved(session, [(o.callid, o.queue) for o in batch.orphans])
+        for fact in batch.resolved:  # resolved in this very batch, not yet written
+            known.setdefault((fact.callid, fact.queue), []).append(fact.entered_at)
         for line in batch.orphans:
             at = datetime.fromtimestamp(line.epoch, UTC)
             if any(entered <= at for entered in known.get((line.callid, line.queue), [])):
@@ -368,24 +414,38 @@ class QueueLogImporter:
         if not batch.talk_updates:
             return
         known = ingest.find_resolved(session, [(t.callid, t.queue) for t in batch.talk_updates])
+        in_batch: dict[tuple[str, str], list[CallFact]] = {}
+        for fact in batch.resolved:
+            in_batch.setdefault((fact.callid, fact.queue), []).append(fact)
+        stored: list[tuple[CallKey, float | None]] = []
         for line in batch.talk_updates:
             at = datetime.fromtimestamp(line.epoch, UTC)
             entries = [e for e in known.get((line.callid, line.queue), []) if e <= at]
+            mine = [f for f in in_batch.get((line.callid, line.queue), []) if f.entered_at <= at]
+            fact = max(mine, key=lambda f: f.entered_at, default=None)
+            if fact is not None and (not entries or fact.entered_at > max(entries)):
+                # Answered in this very batch, not stored yet (e.g. the talk line read twice).
+                talk = _calltime(line)
+                if fact.talk_s == talk:
+                    self.result.duplicates += 1
+                else:
+                    fact.talk_s = talk
+                    self.result.stored += 1
+                continue
             if not entries:
                 self._quarantine(line.location, f"{line.event} without CONNECT", line.raw)
                 continue
-            key = (line.callid, line.queue, max(entries))
-            talk = _seconds(line.data, TALK_EVENTS[line.event], "calltime")
-            call = session.execute(
-                select(Call).where(
-                    Call.callid == key[0], Call.queue == key[1], Call.entered_at == key[2]
-                )
-            ).scalar_one()
-            if call.talk_s == talk:
+            stored.append(((line.callid, line.queue, max(entries)), _calltime(line)))
+        # Stored calls: one look-up and one executemany for the batch, not a query per line.
+        current = ingest.talk_times(session, [key for key, _ in stored])
+        changed: dict[CallKey, float | None] = {}
+        for key, talk in stored:
+            if current[key] == talk:
                 self.result.duplicates += 1
             else:
-                call.talk_s = talk
+                current[key] = changed[key] = talk
                 self.result.stored += 1
+        ingest.set_talk_times(session, list(changed.items()))
 
     def finish_failed(self, error: str) -> None:
         with Session(self.engine) as session, session.begin():
@@ -454,12 +514,13 @@ def import_file(
         bar = tqdm(total=stat.st_size, initial=offset, unit="B", unit_scale=True, desc=path.name)
     line_no = 0 if offset == 0 else None
     end = offset
+    file_name = path.name
     try:
         with path.open("rb") as handle:
             for raw, start, end in _read_lines(handle, offset, final):
                 if line_no is not None:
                     line_no += 1
-                where = f"{path.name}:{line_no}" if line_no is not None else f"{path.name}@{start}"
+                where = f"{file_name}:{line_no}" if line_no is not None else f"{file_name}@{start}"
                 if raw.strip():
                     importer.feed_raw(_decode(raw), where)
                 else:

@@ -20,6 +20,8 @@ class RunResult:
     reasons: dict[str, int] = field(default_factory=dict)
     run_id: int | None = None
     expired_from_earlier_runs: int = 0
+    updated: int = 0  # of the stored: rows that changed a fact already stored (same key)
+    notes: list[str] = field(default_factory=list)  # things the user should know, e.g. a gap
 
     @property
     def balanced(self) -> bool:
@@ -35,6 +37,8 @@ class RunResult:
             f"{self.source}: read {self.read}, stored {self.stored}, "
             f"duplicates {self.duplicates}, quarantined {self.quarantined}"
         )
+        if self.updated:
+            line += f"\n  of the stored, {self.updated} updated a fact already stored"
         if self.reasons:
             line += "\n  quarantined because: " + "; ".join(
                 f"{reason} ({count})" for reason, count in sorted(self.reasons.items())
@@ -44,4 +48,6 @@ class RunResult:
                 f"\n  {self.expired_from_earlier_runs} call(s) left waiting by earlier runs "
                 "were never closed and are now quarantined"
             )
+        for note in self.notes:
+            line += f"\n  note: {note}"
         return line

@@ -17,7 +17,15 @@ from servicelevel.config import Targets, load_targets
 from servicelevel.errors import ServicelevelError
 
 TARGETS_ENV = "SERVICELEVEL_TARGETS"
-IMPORT_KINDS = ("asterisk-queue-log",)
+IMPORT_KINDS = (
+    "asterisk-queue-log",
+    "calls-csv",
+    "surveys-csv",
+    "complaints-csv",
+    "orders-csv",
+    "returns-csv",
+    "sources",
+)
 
 db_option = click.option(
     "--db",
@@ -72,6 +80,14 @@ def targets_check(path: Path | None) -> None:
         click.echo(f"{path}: {len(result.errors)} error(s)", err=True)
         raise SystemExit(2)
     assert result.targets is not None
+    from servicelevel.report_config import report_settings
+
+    issues = report_settings(result.targets).issues  # [report] and [alerts]
+    if issues:
+        for issue in issues:
+            click.echo(str(issue), err=True)
+        click.echo(f"{path}: {len(issues)} error(s)", err=True)
+        raise SystemExit(2)
     click.echo(f"{path}: ok, {len(result.targets.targets)} target(s)")
 
 
@@ -98,62 +114,188 @@ def _safe_url(url: str) -> str:
 
 @main.command("import")
 @click.argument("kind", type=click.Choice(IMPORT_KINDS))
-@click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("paths", nargs=-1)
 @db_option
 @targets_option
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Mapping file for a *-csv KIND: its columns -> ours (see examples/).",
+)
 @click.option("--strict", is_flag=True, help="Exit with code 3 when anything was quarantined.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
+@click.option("--batch-rows", type=click.IntRange(min=1), default=None, hidden=True)
 def import_(
     kind: str,
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     db_url: str | None,
     targets_path: Path,
+    mapping_path: Path | None,
     strict: bool,
     progress: bool | None,
+    batch_rows: int | None,
 ) -> None:
-    """Import KIND files; prints read, stored, duplicates and quarantined for each."""
-    from servicelevel.collectors import asterisk_queue_log
+    """Import KIND files (PATH...); prints read, stored, duplicates and quarantined for each.
+
+    KIND is asterisk-queue-log, or calls-csv, surveys-csv, complaints-csv, orders-csv,
+    returns-csv with --mapping. "sources" reads the [[source]] tables of the targets file once
+    (all of them, or those named instead of PATHs). A file is read from where the last import
+    of it stopped. Exit code 1 when a file or source could not be read, 3 with --strict when
+    any row was quarantined.
+    """
+    from servicelevel.collectors import runner
+    from servicelevel.collectors.base import RunResult
+    from servicelevel.collectors.mapping import CSV_KINDS, load_mapping, load_sources
     from servicelevel.context import rollup_spec
     from servicelevel.store import make_engine
 
     config = load_or_fail(targets_path)
+    if kind in CSV_KINDS and mapping_path is None:
+        raise click.UsageError(f"{kind} needs --mapping FILE (see examples/ and docs/collectors.md)")
+    if kind != "sources" and not paths:
+        raise click.UsageError("give at least one PATH")
+    mapping = load_mapping(mapping_path, CSV_KINDS[kind]) if kind in CSV_KINDS and mapping_path else None
     engine = make_engine(db_url)
     spec = rollup_spec(config)
+    tz = config.operation.tz
     show_bar = sys.stderr.isatty() if progress is None else progress
-    quarantined = 0
-    for path in paths:
-        result = asterisk_queue_log.import_file(engine, path, spec, progress=show_bar)
-        click.echo(result.summary())
-        quarantined += result.quarantined
+    results: list[RunResult] = []
+    failed = 0
+    if kind == "sources":
+        sources = load_sources(targets_path, config.source)
+        unknown = sorted(set(paths) - {s.name for s in sources})
+        if unknown:
+            raise click.UsageError(f"no [[source]] named {', '.join(unknown)} in {targets_path}")
+        chosen = [s for s in sources if not paths or s.name in paths]
+        for outcome in runner.run_sources(
+            engine, chosen, spec, default_tz=tz, base=targets_path.parent
+        ):
+            if outcome.result is None:
+                click.echo(f"{outcome.name}: failed: {outcome.error}", err=True)
+                failed += 1
+            else:
+                click.echo(outcome.result.summary())
+                results.append(outcome.result)
+    else:
+        for path in paths:
+            try:
+                result = runner.import_path(
+                    engine, kind, path, spec, default_tz=tz, mapping=mapping,
+                    progress=show_bar, batch_rows=batch_rows,
+                )  # fmt: skip
+            except ServicelevelError as exc:
+                click.echo(f"{path}: failed: {exc}", err=True)
+                failed += 1
+                continue
+            click.echo(result.summary())
+            results.append(result)
+    quarantined = sum(r.quarantined for r in results)
+    if len(results) > 1:
+        total = (sum(r.read for r in results), sum(r.stored for r in results),
+                 sum(r.duplicates for r in results), quarantined)  # fmt: skip
+        click.echo("total: read {}, stored {}, duplicates {}, quarantined {}".format(*total))
     if quarantined:
-        click.echo("see the lines and their reasons with: servicelevel quarantine", err=True)
+        click.echo("see the rows and their reasons with: servicelevel quarantine", err=True)
+    if failed:
+        raise SystemExit(1)
     if strict and quarantined:
         raise SystemExit(3)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @db_option
-@click.option("--source", default=None, help="Only this source.")
-@click.option("--limit", default=50, show_default=True)
-def quarantine(db_url: str | None, source: str | None, limit: int) -> None:
-    """List quarantined input rows with their reasons (newest first)."""
-    from sqlalchemy import select
+@click.option("--source", default=None, help="Only this source (its name, or part of it).")
+@click.option("--limit", default=50, show_default=True, help="Show at most this many rows.")
+@click.option("--all", "show_all", is_flag=True, help="Also rows already replayed.")
+@click.pass_context
+def quarantine(
+    ctx: click.Context, db_url: str | None, source: str | None, limit: int, show_all: bool
+) -> None:
+    """List quarantined input rows with their reasons (newest first).
+
+    Fix the cause (usually the mapping), then: servicelevel quarantine replay.
+    """
+    ctx.obj = {"db_url": db_url, "source": source}
+    if ctx.invoked_subcommand is not None:
+        return
     from sqlalchemy.orm import Session
 
+    from servicelevel.collectors.replay import pending
     from servicelevel.store import make_engine
-    from servicelevel.store.schema import Quarantine
 
     engine = make_engine(db_url)
     with Session(engine) as session:
-        query = select(Quarantine).order_by(Quarantine.id.desc()).limit(limit)
-        if source:
-            query = query.where(Quarantine.source == source)
-        for row in session.execute(query).scalars():
-            click.echo(f"{row.location}: {row.reason}\n    {row.raw}")
+        rows = pending(session, source, include_replayed=show_all)
+    for row in reversed(rows[-limit:] if limit else rows):
+        replayed = " (replayed)" if row.replayed_at is not None else ""
+        click.echo(f"#{row.id} {row.source}\n  {row.location}: {row.reason}{replayed}")
+        if row.raw:
+            click.echo(f"    {row.raw}")
+    shown = min(len(rows), limit) if limit else len(rows)
+    click.echo(f"{len(rows)} row(s) in quarantine" + (f", newest {shown} shown" if shown < len(rows) else ""))
+
+
+@quarantine.command("replay")
+@db_option
+@targets_option
+@click.option("--source", default=None, help="Only this source (its name, or part of it).")
+@click.option("--id", "ids", multiple=True, type=int, help="Only this quarantined row (repeatable).")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The fixed mapping (default: the [[source]] of that name in the targets file).",
+)
+@click.pass_context
+def quarantine_replay(
+    ctx: click.Context,
+    db_url: str | None,
+    targets_path: Path,
+    source: str | None,
+    ids: tuple[int, ...],
+    mapping_path: Path | None,
+) -> None:
+    """Feed quarantined rows through their collector again; prints the accounting.
+
+    Rows that now become facts (or duplicates) leave the quarantine; the others stay, with
+    their current reason.
+    """
+    from servicelevel.collectors.mapping import load_mapping, load_sources
+    from servicelevel.collectors.replay import replay
+    from servicelevel.context import rollup_spec
+    from servicelevel.store import make_engine
+
+    parent = ctx.obj or {}
+    db_url = db_url or parent.get("db_url")
+    source = source or parent.get("source")
+    config = load_or_fail(targets_path)
+    mapping = load_mapping(mapping_path) if mapping_path else None
+    configured = load_sources(targets_path, config.source) if config.source else []
+    engine = make_engine(db_url)
+    outcomes = replay(
+        engine, rollup_spec(config), default_tz=config.operation.tz, source=source,
+        ids=ids, mapping=mapping, configured=configured,
+    )  # fmt: skip
+    if not outcomes:
+        click.echo("nothing to replay")
+    failed = False
+    for outcome in outcomes:
+        if outcome.error:
+            click.echo(f"{outcome.source}: not replayed: {outcome.error}", err=True)
+            failed = True
+            continue
+        assert outcome.result is not None
+        click.echo("replay of " + outcome.result.summary())
+        if outcome.not_replayable:
+            click.echo(
+                f"  {outcome.not_replayable} row(s) kept no copy and cannot be replayed: "
+                "fix the file and import it again"
+            )
+    if failed:
+        raise SystemExit(1)
 
 
 def _parse_moment(value: str, config: Targets) -> datetime:
@@ -226,15 +368,32 @@ def status(
 )
 @click.option("--port", default=8050, show_default=True)
 @click.option("--debug", is_flag=True, help="Dash debug mode (never on a shared network).")
-def serve(db_url: str | None, targets_path: Path, host: str, port: int, debug: bool) -> None:
-    """Run the dashboard on an existing database."""
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=True,
+    show_default=True,
+    help="Also run the scheduled jobs (collectors, alerts, weekly email) in this process.",
+)
+def serve(
+    db_url: str | None, targets_path: Path, host: str, port: int, debug: bool, scheduler: bool
+) -> None:
+    """Run the dashboard (and, unless --no-scheduler, the scheduled jobs)."""
     from servicelevel.dashboard.app import create_app
     from servicelevel.store import make_engine
 
     engine = make_engine(db_url)
     app = create_app(engine, targets_path)
+    worker = None
+    if scheduler:
+        from servicelevel.scheduler import start_scheduler
+
+        worker = start_scheduler(engine, targets_path)
     click.echo(f"dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=debug)
+    try:
+        app.run(host=host, port=port, debug=debug)
+    finally:
+        if worker is not None:
+            worker.shutdown()
 
 
 @main.command()
@@ -263,6 +422,112 @@ def demo(port: int, history_days: int, seed: int, workdir: Path | None) -> None:
     app = create_app(site.engine, site.targets_path, demo_note=True)
     click.echo(f"demo dashboard on http://127.0.0.1:{port}/ (no login: local only; Ctrl+C to stop)")
     app.run(host="127.0.0.1", port=port, debug=False)
+
+
+@main.group()
+def report() -> None:
+    """Emailed reports."""
+
+
+@report.command("weekly")
+@db_option
+@targets_option
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W47 (default: the last complete).")
+@click.option(
+    "--html",
+    "html_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML email (charts inline) to this file.",
+)
+@click.option("--text", "show_text", is_flag=True, help="Print the plain-text email.")
+@click.option("--send", is_flag=True, help="Send it to [report.weekly] to, once per week.")
+@click.option("--force", is_flag=True, help="With --send: send even if already sent.")
+def report_weekly(
+    db_url: str | None,
+    targets_path: Path,
+    week: str | None,
+    html_path: Path | None,
+    show_text: bool,
+    send: bool,
+    force: bool,
+) -> None:
+    """The weekly summary of a site-local week (Monday to Sunday).
+
+    Without --html, --text or --send it prints the plain-text email. --send records the
+    sending in the database, so a week goes out once; --force sends it again.
+    """
+    from servicelevel import report as weekly
+    from servicelevel.report_config import report_settings
+    from servicelevel.store import make_engine
+
+    config = load_or_fail(targets_path)
+    settings = report_settings(config)
+    if settings.issues:
+        for issue in settings.issues:
+            click.echo(str(issue), err=True)
+        raise SystemExit(2)
+    if force and not send:
+        raise click.UsageError("--force goes with --send")
+    try:
+        chosen = (
+            weekly.Week.parse(week)
+            if week
+            else weekly.Week.last_complete(datetime.now(UTC), config)
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    engine = make_engine(db_url)
+    if html_path is not None or show_text or not send:
+        rendered = weekly.render_weekly(
+            weekly.build_weekly(engine, config, chosen), settings, charts=html_path is not None
+        )
+        if html_path is not None:
+            html_path.write_text(rendered.html, encoding="utf-8")
+            click.echo(f"{chosen.label}: HTML email written to {html_path}", err=True)
+        if show_text or (html_path is None and not send):
+            click.echo(f"Subject: {rendered.subject}\n")
+            click.echo(rendered.text)
+    if send:
+        if settings.weekly is None or settings.smtp is None:
+            raise click.UsageError("--send needs [report.weekly] and [report.smtp] in the targets")
+        outcome = weekly.send_weekly(engine, config, settings, chosen, force=force)
+        click.echo(f"{chosen.label}: {outcome.reason}", err=not outcome.sent)
+
+
+@main.command()
+@db_option
+@targets_option
+def worker(db_url: str | None, targets_path: Path) -> None:
+    """Run the scheduled jobs: collectors, breach alerts and the weekly summary.
+
+    Jobs are kept in the database: a restart neither loses nor repeats one, and a second
+    worker on the same database never sends the same email twice. Stops cleanly on Ctrl+C
+    or SIGTERM (the job running then finishes first).
+    """
+    import logging
+    import signal
+    import threading
+
+    from servicelevel.scheduler import start_scheduler
+    from servicelevel.store import make_engine
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    load_or_fail(targets_path)
+    engine = make_engine(db_url)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    running = start_scheduler(engine, targets_path)
+    click.echo(f"worker running jobs: {', '.join(running.job_ids()) or 'none'} (Ctrl+C to stop)")
+    try:
+        while not stop.wait(1):
+            pass
+    finally:
+        running.shutdown(wait=True)
+        click.echo("worker stopped")
 
 
 def run() -> None:

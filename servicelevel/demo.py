@@ -29,7 +29,7 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.asterisk_queue_log import import_file
-from servicelevel.config import load_targets
+from servicelevel.config import TargetsWatcher, load_targets
 from servicelevel.context import rollup_spec
 from servicelevel.store import ingest, make_engine
 from servicelevel.store.schema import Complaint, Order, Return, Survey
@@ -194,6 +194,7 @@ class DemoSite:
         now = now or datetime.now(UTC)
         self.write_targets()
         targets = load_targets(self.targets_path).unwrap()
+        self.watcher = TargetsWatcher(self.targets_path)
         self.tz = targets.operation.tz
         self.spec = rollup_spec(targets)
         rng = random.Random(self.seed)
@@ -289,6 +290,9 @@ class DemoSite:
         if self._simulated_until < now.timestamp() + 120:
             self._simulate_to(now.timestamp() + 300)
         self._write_due(now.timestamp())
+        targets, _errors = self.watcher.current()  # follow edits made on the Targets page
+        if targets is not None:
+            self.spec = rollup_spec(targets)
         import_file(self.engine, self.queue_log, self.spec, final=False)
         if now - self._facts_until > timedelta(minutes=10):
             self._facts(self._facts_until, now, random.Random(int(now.timestamp())))

@@ -8,6 +8,7 @@ are left out (and counted as ``out_of_hours``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -19,8 +20,11 @@ from sqlalchemy.orm import Session
 
 from servicelevel import kpis
 from servicelevel.config import CALL_KPIS, Target, Targets
+from servicelevel.context import rollup_spec
 from servicelevel.kpis import CallCounts, KpiValue, StatusName
 from servicelevel.store import queries
+from servicelevel.store.rollups import ensure_rollups
+from servicelevel.target_history import History, editable_values, load_history, version_on
 from servicelevel.timeutil import Window, local_day_bounds, window_containing, windows_between
 
 ALL = "*"
@@ -248,22 +252,25 @@ def _mark_stale(
     return out
 
 
-def evaluate_windows(
+def _evaluate_plain(
     engine: Engine,
     targets: Targets,
     windows_for: dict[str, list[Window]],
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> list[Status]:
-    """Statuses of every target for the windows listed under its id."""
-    now = now or datetime.now(UTC)
+    """Statuses of every target for the windows listed under its id, as the targets are now."""
     chosen = [t for t in targets.targets if windows_for.get(t.id)]
     all_windows = [w for t in chosen for w in windows_for[t.id]]
     if not all_windows:
         return []
     statuses: list[Status] = []
+    call_targets = [t for t in chosen if t.kpi in CALL_KPIS]
+    if call_targets:
+        # Rollups built for another definition (a new threshold, another short-abandon limit)
+        # would give wrong numbers: rebuild first. A cheap metadata read when nothing changed.
+        ensure_rollups(engine, rollup_spec(targets))
     with Session(engine) as session:
-        call_targets = [t for t in chosen if t.kpi in CALL_KPIS]
         if call_targets:
             windows = [w for t in call_targets for w in windows_for[t.id]]
             start = min(w.start for w in windows)
@@ -285,15 +292,59 @@ def evaluate_windows(
     return statuses
 
 
+def evaluate_windows(
+    engine: Engine,
+    targets: Targets,
+    windows_for: dict[str, list[Window]],
+    *,
+    now: datetime | None = None,
+    history: History | None = None,
+) -> list[Status]:
+    """Statuses of every target for the windows listed under its id.
+
+    Each window is judged by the target version in force on its first local day (edits made on
+    the dashboard take effect from a date; see :mod:`servicelevel.target_history`), so the
+    wallboard, ``status`` and the email agree about the past too. ``history`` may be passed by a
+    caller that caches it; otherwise it is read from the audit table.
+    """
+    now = now or datetime.now(UTC)
+    if history is None:
+        history = load_history(engine)
+    current: dict[str, list[Window]] = {}
+    older: dict[tuple[str, str], tuple[Target, list[Window]]] = {}
+    for target in targets.targets:
+        for window in windows_for.get(target.id, ()):
+            version = version_on(target, history, window.start_local.date())
+            if version is target:
+                current.setdefault(target.id, []).append(window)
+            else:  # windows judged by the same older version share one evaluation
+                key = (target.id, json.dumps(editable_values(version), sort_keys=True))
+                older.setdefault(key, (version, []))[1].append(window)
+    statuses = _evaluate_plain(engine, targets, current, now=now) if current else []
+    for (target_id, _values), (version, windows) in older.items():
+        variant = targets.model_copy(
+            update={"targets": [version if t.id == target_id else t for t in targets.targets]}
+        )
+        statuses += _evaluate_plain(engine, variant, {target_id: windows}, now=now)
+    order = {t.id: i for i, t in enumerate(targets.targets)}
+    statuses.sort(key=lambda s: (order[s.target.id], s.window.start, s.scope != ALL, s.scope))
+    return statuses
+
+
 def evaluate_at(
-    engine: Engine, targets: Targets, at: datetime | None = None, *, now: datetime | None = None
+    engine: Engine,
+    targets: Targets,
+    at: datetime | None = None,
+    *,
+    now: datetime | None = None,
+    history: History | None = None,
 ) -> list[Status]:
     """Every target in the window (of its own kind) that contains ``at`` (default: now)."""
     now = now or datetime.now(UTC)
     at = at or now
     tz = targets.operation.tz
     windows = {t.id: [window_containing(t.window, at, tz)] for t in targets.targets}
-    return evaluate_windows(engine, targets, windows, now=now)
+    return evaluate_windows(engine, targets, windows, now=now, history=history)
 
 
 def evaluate_range(
@@ -304,6 +355,7 @@ def evaluate_range(
     *,
     now: datetime | None = None,
     target_ids: Iterable[str] | None = None,
+    history: History | None = None,
 ) -> list[Status]:
     """Every window starting in the local days [first, last_exclusive), for each target."""
     tz = targets.operation.tz
@@ -314,4 +366,4 @@ def evaluate_range(
         for t in targets.targets
         if wanted is None or t.id in wanted
     }
-    return evaluate_windows(engine, targets, windows, now=now)
+    return evaluate_windows(engine, targets, windows, now=now, history=history)

@@ -3,7 +3,7 @@
 Why one module: the wallboard, the weekly email and ``status --json`` all call these functions,
 so they cannot disagree. Values are computed as ``100 * numerator / denominator`` (one correctly
 rounded division) and every comparison with a minimum or an ideal is made on exact fractions, so
-16 of 20 calls is exactly 80 % and meets an 80 % minimum (``0.8 * 100`` would be 80.00000000000001).
+29 of 100 calls is exactly 29 % and meets a 29 % minimum (``29 / 100 * 100`` is 28.999999999999996).
 
 Definitions (see docs/targets.md):
 

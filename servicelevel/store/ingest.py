@@ -15,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from servicelevel.store import bulk
 from servicelevel.store.rollups import IntervalDelta, RollupSpec, add_call, apply_deltas
 from servicelevel.store.schema import (
     Call,
@@ -34,6 +36,10 @@ from servicelevel.store.schema import (
 
 PSEUDONYM_ENV = "SERVICELEVEL_PSEUDONYM_KEY"
 CallKey = tuple[str, str, datetime]  # (callid, queue, entered_at)
+CALL_COLUMNS = (
+    "source", "callid", "queue", "entered_at", "outcome", "wait_s", "ended_at", "talk_s",
+    "agent", "caller_hash", "ring_no_answer",
+)  # fmt: skip
 _CHUNK = 400  # keys per IN (...) look-up: well under every database's bind-parameter limit
 
 
@@ -85,6 +91,13 @@ class CallFact:
             "ring_no_answer": self.ring_no_answer,
         }
 
+    def as_call_tuple(self) -> tuple[object, ...]:
+        """The same values as :meth:`as_call_row`, in ``CALL_COLUMNS`` order (bulk insert)."""
+        return (
+            self.source, self.callid, self.queue, self.entered_at, self.outcome, self.wait_s,
+            self.ended_at, self.talk_s, self.agent, self.caller_hash, self.ring_no_answer,
+        )  # fmt: skip
+
     def as_open_row(self) -> dict[str, object]:
         return {
             "source": self.source,
@@ -106,16 +119,26 @@ def _existing_keys(session: Session, model: type, keys: Sequence[CallKey]) -> se
     wanted = set(keys)
     columns = (model.callid, model.queue, model.entered_at)  # type: ignore[attr-defined]
     if len({k[2] for k in keys}) <= _CHUNK:
-        # Few distinct instants: an exact tuple IN look-up.
-        for start in range(0, len(keys), _CHUNK):
-            part = list(keys[start : start + _CHUNK])
-            query = select(*columns).where(tuple_(*columns).in_(part))
-            found.update(tuple(row) for row in session.execute(query))  # type: ignore[misc]
+        # Few distinct instants: look the call ids up and intersect in memory.
+        found.update(_by_callid(session, columns, [k[0] for k in keys]))
         return found & wanted
     # Many: scan the time range once (index on entered_at) and intersect in memory.
     query = select(*columns).where(columns[2] >= low, columns[2] <= high)
     found.update(tuple(row) for row in session.execute(query))  # type: ignore[misc]
     return found & wanted
+
+
+def _by_callid(session: Session, columns: Sequence[Any], callids: Iterable[str]) -> Iterator[Any]:
+    """Rows (of ``columns``, the first being a ``callid``) whose call id is one of ``callids``.
+
+    Why by call id alone: it leads the natural-key index, so every database seeks; a row-value
+    ``(callid, queue, entered_at) IN (...)`` is a full table scan on SQLite, which made each
+    batch slower as the table grew. Callers keep only the exact keys they asked for.
+    """
+    wanted = sorted(set(callids))
+    for start in range(0, len(wanted), _CHUNK):
+        part = wanted[start : start + _CHUNK]
+        yield from session.execute(select(*columns).where(columns[0].in_(part)))
 
 
 def write_calls(session: Session, facts: Sequence[CallFact], spec: RollupSpec) -> list[CallFact]:
@@ -133,7 +156,7 @@ def write_calls(session: Session, facts: Sequence[CallFact], spec: RollupSpec) -
     new = [fact for key, fact in unique.items() if key not in existing]
     duplicates.extend(fact for key, fact in unique.items() if key in existing)
     if new:
-        session.execute(insert(Call), [fact.as_call_row() for fact in new])
+        bulk.insert_rows(session, Call.__table__, CALL_COLUMNS, [f.as_call_tuple() for f in new])
         deltas: dict[tuple[str, datetime], IntervalDelta] = {}
         for fact in new:
             add_call(deltas, spec, fact.queue, fact.entered_at, fact.outcome, fact.wait_s)
@@ -152,6 +175,40 @@ def add_talk_time(session: Session, updates: Sequence[tuple[CallKey, float, str 
         del agent  # the agent is already known from CONNECT
 
 
+def talk_times(session: Session, keys: Sequence[CallKey]) -> dict[CallKey, float | None]:
+    """Stored talk time of each of ``keys`` (all of them must be stored calls)."""
+    found: dict[CallKey, float | None] = {}
+    wanted = set(keys)
+    columns = (Call.callid, Call.queue, Call.entered_at, Call.talk_s)
+    for callid, queue, entered_at, talk_s in _by_callid(session, columns, [k[0] for k in wanted]):
+        if (callid, queue, entered_at) in wanted:
+            found[(callid, queue, entered_at)] = talk_s
+    return found
+
+
+def set_talk_times(session: Session, updates: Sequence[tuple[CallKey, float | None]]) -> None:
+    """Set the talk time of stored calls, by natural key, in one executemany."""
+    if not updates:
+        return
+    table = Call.__table__
+    statement = (
+        update(table)
+        .where(
+            table.c.callid == bindparam("k_callid"),
+            table.c.queue == bindparam("k_queue"),
+            table.c.entered_at == bindparam("k_entered_at"),
+        )
+        .values(talk_s=bindparam("k_talk_s"))
+    )
+    session.connection().execute(
+        statement,
+        [
+            {"k_callid": c, "k_queue": q, "k_entered_at": e, "k_talk_s": talk}
+            for (c, q, e), talk in updates
+        ],
+    )
+
+
 def resolved_keys(session: Session, keys: Sequence[CallKey]) -> set[CallKey]:
     """Which of ``keys`` are stored as resolved calls (to recognise a re-imported outcome)."""
     return _existing_keys(session, Call, list(keys))
@@ -162,13 +219,10 @@ def find_resolved(
 ) -> dict[tuple[str, str], list[datetime]]:
     """Entry times of stored calls for (callid, queue) pairs (re-imports of outcome lines)."""
     found: dict[tuple[str, str], list[datetime]] = {}
-    wanted = list(set(pairs))
-    for start in range(0, len(wanted), _CHUNK):
-        part = wanted[start : start + _CHUNK]
-        query = select(Call.callid, Call.queue, Call.entered_at).where(
-            tuple_(Call.callid, Call.queue).in_(part)
-        )
-        for callid, queue, entered_at in session.execute(query):
+    wanted = set(pairs)
+    columns = (Call.callid, Call.queue, Call.entered_at)
+    for callid, queue, entered_at in _by_callid(session, columns, [p[0] for p in wanted]):
+        if (callid, queue) in wanted:
             found.setdefault((callid, queue), []).append(entered_at)
     return found
 
@@ -192,6 +246,20 @@ def sync_open_calls(
     if new:
         session.execute(insert(OpenCall), [fact.as_open_row() for fact in new])
     return [fact for fact in opened if fact.key in seen]
+
+
+def update_open_calls(session: Session, facts: Sequence[CallFact]) -> None:
+    """Keep the ring count of calls still waiting that an earlier batch stored."""
+    for fact in facts:
+        session.execute(
+            update(OpenCall)
+            .where(
+                OpenCall.callid == fact.callid,
+                OpenCall.queue == fact.queue,
+                OpenCall.entered_at == fact.entered_at,
+            )
+            .values(ring_no_answer=fact.ring_no_answer)
+        )
 
 
 def load_open_calls(session: Session, source: str) -> list[CallFact]:
@@ -231,18 +299,41 @@ def write_events(session: Session, events: Sequence[dict[str, object]]) -> int:
     return duplicates + len(existing)
 
 
-def quarantine(session: Session, source: str, rows: Sequence[tuple[str, str, str]]) -> None:
-    """Keep unusable rows as (location, reason, raw) so they can be explained and replayed."""
+def quarantine(session: Session, source: str, rows: Sequence[tuple[str, str, str]]) -> list[bool]:
+    """Keep unusable rows as (location, reason, raw) so they can be explained and replayed.
+
+    Returns, row by row, whether the same raw line was already quarantined for the same reason
+    (the same lines read again, e.g. a rotated file under its new name): those are duplicates
+    and are not listed twice. All empty lines are the same line.
+    """
     if not rows:
-        return
+        return []
+    raws = sorted({raw for _, _, raw in rows})
+    known: set[tuple[str, str]] = set()
+    for start in range(0, len(raws), _CHUNK):
+        part = raws[start : start + _CHUNK]
+        query = select(Quarantine.raw, Quarantine.reason).where(Quarantine.raw.in_(part))
+        known.update((raw, reason) for raw, reason in session.execute(query))
     now = datetime.now(UTC)
-    session.execute(
-        insert(Quarantine),
-        [
-            {"source": source, "location": loc, "reason": reason, "raw": raw, "quarantined_at": now}
-            for loc, reason, raw in rows
-        ],
-    )
+    seen: list[bool] = []
+    new: list[dict[str, object]] = []
+    for loc, reason, raw in rows:
+        repeated = (raw, reason) in known
+        seen.append(repeated)
+        if not repeated:
+            new.append(
+                {
+                    "source": source,
+                    "location": loc,
+                    "reason": reason,
+                    "raw": raw,
+                    "quarantined_at": now,
+                }
+            )
+            known.add((raw, reason))
+    if new:
+        session.execute(insert(Quarantine), new)
+    return seen
 
 
 def save_position(

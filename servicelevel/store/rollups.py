@@ -15,8 +15,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Insert
 
+from servicelevel.store import bulk
 from servicelevel.store.schema import Call, Meta, Rollup, RollupThreshold
 from servicelevel.timeutil import INTERVAL_SECONDS
 
@@ -90,21 +93,24 @@ def add_call(
         delta.unanswered_other += 1
 
 
-def _insert_for(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+def _insert_for_dialect(dialect: Dialect):  # type: ignore[no-untyped-def]
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
-def apply_deltas(
-    session: Session, deltas: dict[tuple[str, datetime], IntervalDelta], spec: RollupSpec
-) -> None:
-    """Upsert interval deltas: counts add up, the longest wait keeps the larger value."""
-    if not deltas:
-        return
-    insert = _insert_for(session)
+ROLLUP_COLUMNS = (
+    "queue", "interval_start", "offered", "answered", "abandoned", "short_abandoned",
+    "unanswered_other", "wait_sum_answered", "max_wait",
+)  # fmt: skip
+THRESHOLD_COLUMNS = (
+    "queue", "interval_start", "threshold_s", "answered_within", "abandoned_within",
+)  # fmt: skip
+
+
+def _rollup_upsert(dialect: Dialect) -> Insert:
     table = Rollup.__table__
-    stmt = insert(table)
+    stmt = _insert_for_dialect(dialect)(table)
     excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[table.c.queue, table.c.interval_start],
         set_={
             "offered": table.c.offered + excluded.offered,
@@ -117,44 +123,54 @@ def apply_deltas(
             "max_wait": _case_max(table.c.max_wait, excluded.max_wait),
         },
     )
+
+
+def _threshold_upsert(dialect: Dialect) -> Insert:
+    ttable = RollupThreshold.__table__
+    tstmt = _insert_for_dialect(dialect)(ttable)
+    return tstmt.on_conflict_do_update(
+        index_elements=[ttable.c.queue, ttable.c.interval_start, ttable.c.threshold_s],
+        set_={
+            "answered_within": ttable.c.answered_within + tstmt.excluded.answered_within,
+            "abandoned_within": ttable.c.abandoned_within + tstmt.excluded.abandoned_within,
+        },
+    )
+
+
+def apply_deltas(
+    session: Session, deltas: dict[tuple[str, datetime], IntervalDelta], spec: RollupSpec
+) -> None:
+    """Upsert interval deltas: counts add up, the longest wait keeps the larger value."""
+    if not deltas:
+        return
+    ordered = sorted(deltas.items())
     rows = [
-        {
-            "queue": queue,
-            "interval_start": start,
-            "offered": d.offered,
-            "answered": d.answered,
-            "abandoned": d.abandoned,
-            "short_abandoned": d.short_abandoned,
-            "unanswered_other": d.unanswered_other,
-            "wait_sum_answered": d.wait_sum_answered,
-            "max_wait": d.max_wait,
-        }
-        for (queue, start), d in sorted(deltas.items())
-    ]
-    session.execute(stmt, rows)
+        (
+            queue, start, d.offered, d.answered, d.abandoned, d.short_abandoned,
+            d.unanswered_other, d.wait_sum_answered, d.max_wait,
+        )
+        for (queue, start), d in ordered
+    ]  # fmt: skip
+    bulk.execute_many(
+        session, "rollups_15min:upsert", _rollup_upsert, Rollup.__table__, ROLLUP_COLUMNS, rows
+    )
     threshold_rows = [
-        {
-            "queue": queue,
-            "interval_start": start,
-            "threshold_s": threshold,
-            "answered_within": d.answered_within.get(threshold, 0),
-            "abandoned_within": d.abandoned_within.get(threshold, 0),
-        }
-        for (queue, start), d in sorted(deltas.items())
+        (
+            queue, start, threshold,
+            d.answered_within.get(threshold, 0), d.abandoned_within.get(threshold, 0),
+        )
+        for (queue, start), d in ordered
         for threshold in spec.thresholds
         if d.answered_within.get(threshold) or d.abandoned_within.get(threshold)
-    ]
-    if threshold_rows:
-        ttable = RollupThreshold.__table__
-        tstmt = insert(ttable)
-        tstmt = tstmt.on_conflict_do_update(
-            index_elements=[ttable.c.queue, ttable.c.interval_start, ttable.c.threshold_s],
-            set_={
-                "answered_within": ttable.c.answered_within + tstmt.excluded.answered_within,
-                "abandoned_within": ttable.c.abandoned_within + tstmt.excluded.abandoned_within,
-            },
-        )
-        session.execute(tstmt, threshold_rows)
+    ]  # fmt: skip
+    bulk.execute_many(
+        session,
+        "rollup_thresholds:upsert",
+        _threshold_upsert,
+        RollupThreshold.__table__,
+        THRESHOLD_COLUMNS,
+        threshold_rows,
+    )
 
 
 def _case_max(current, incoming):  # type: ignore[no-untyped-def]

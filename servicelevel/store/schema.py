@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -265,3 +266,98 @@ class Audit(Base):
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- reports, alerts and the scheduler (servicelevel.report, .alerts, .scheduler) --------------
+
+
+class SendLog(Base):
+    """One scheduled email per (kind, period), e.g. ("weekly", "2026-W47").
+
+    The row is claimed (status ``sending``) and committed *before* the SMTP conversation, so two
+    workers or a restart never send the same week twice; a ``failed`` row is claimed again by the
+    next run, which is how a retry after an SMTP failure sends the report then, once.
+    """
+
+    __tablename__ = "send_log"
+    __table_args__ = (UniqueConstraint("kind", "period"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))  # sending | sent | failed
+    owner: Mapped[str] = mapped_column(String(120))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AlertState(Base):
+    """Where one (target, scope) stands for alerting, and the streak that may change it.
+
+    ``version`` is an optimistic lock: an update that finds another version lost a race.
+    """
+
+    __tablename__ = "alert_states"
+
+    target_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # ok | breach
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    streak_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    streak_windows: Mapped[int] = mapped_column(Integer, default=0)
+    streak_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own protocol
+
+
+class AlertFlip(Base):
+    """A confirmed change of a (target, scope): into breach, or recovered (healthchecks' Flip).
+
+    ``processed`` is set when a sender claims the flip, before any message goes out.
+    """
+
+    __tablename__ = "alert_flips"
+    __table_args__ = (
+        # For alerts.send_pending: "WHERE processed IS NULL ORDER BY id".
+        Index(
+            "ix_alert_flips_pending",
+            "id",
+            sqlite_where=text("processed IS NULL"),
+            postgresql_where=text("processed IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    target_id: Mapped[str] = mapped_column(String(80))
+    scope: Mapped[str] = mapped_column(String(80))
+    old_status: Mapped[str] = mapped_column(String(16))
+    new_status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    minimum: Mapped[float] = mapped_column(Float)
+    ideal: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    processed: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class JobLease(Base):
+    """Who runs a scheduled job right now: one worker at a time, even with two started."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

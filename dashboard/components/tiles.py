@@ -1,0 +1,134 @@
+"""The wallboard tile: value, minimum and ideal marks, status as colour + icon + word.
+
+Drawn with HTML and CSS, not a Plotly figure: a wallboard may show thirty tiles refreshed every
+few seconds, and plain elements cost the browser almost nothing. The counts behind the value sit
+in a native ``<details>`` element: one click (or Enter) away, no round trip to the server.
+"""
+
+from __future__ import annotations
+
+from dash import html
+
+from ..data import Tile, WaitingRow
+
+
+def _scale_max(tile: Tile) -> float:
+    """Top of the gauge: 100 for a percentage where higher is better; otherwise room for the
+    minimum, the ideal and the value (an abandon rate of 4 % is lost on a 0-100 bar)."""
+    if tile.unit == "%" and tile.higher_is_better:
+        return 100.0
+    top = max(tile.minimum * 2, tile.ideal * 2, (tile.value or 0) * 1.1, 1.0)
+    return min(top, 100.0) if tile.unit == "%" else top
+
+
+def _pct(value: float, top: float) -> str:
+    return f"{max(min(value / top * 100, 100), 0):.2f}%"
+
+
+def gauge(tile: Tile) -> html.Div:
+    """A bar from 0 to the value, with marks at the minimum and the ideal."""
+    top = _scale_max(tile)
+    fill = (
+        []
+        if tile.value is None
+        else [html.Div(className="sl-gauge-fill", style={"width": _pct(tile.value, top)})]
+    )
+    marks = [
+        html.Div(
+            html.Span(label, className="sl-mark-label"),
+            className=f"sl-mark sl-mark-{label}",
+            style={"left": _pct(bound, top)},
+        )
+        for label, bound in (("min", tile.minimum), ("ideal", tile.ideal))
+    ]
+    better = "higher is better" if tile.higher_is_better else "lower is better"
+    return html.Div(
+        [html.Div(fill, className="sl-gauge-track"), *marks],
+        className="sl-gauge",
+        role="img",
+        **{
+            "aria-label": f"{tile.value_text}; minimum {tile.minimum_text}, ideal "
+            f"{tile.ideal_text} ({better})"
+        },
+    )
+
+
+def details(tile: Tile) -> html.Details:
+    rows = [html.Tr([html.Th(label, scope="row"), html.Td(value)]) for label, value in tile.counts]
+    return html.Details(
+        [
+            html.Summary("How it is counted"),
+            html.P([html.Strong("Formula: "), tile.formula], className="sl-formula"),
+            html.P([html.Strong("This window: "), tile.calculation], className="sl-calc"),
+            html.Table(html.Tbody(rows), className="table table-sm sl-counts") if rows else None,
+        ],
+        className="sl-details",
+        **{"data-key": tile.key},
+    )
+
+
+def tile(t: Tile) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H2(t.name, className="sl-tile-title"),
+                    html.Div(f"{t.scope_text} · {t.window_text}", className="sl-tile-scope"),
+                ]
+            ),
+            html.Div(
+                [
+                    html.Span(t.value_text, className="sl-value"),
+                    html.Span(
+                        [html.Span(t.status_icon, **{"aria-hidden": "true"}), " ", t.status_word],
+                        className="sl-badge",
+                    ),
+                ],
+                className="sl-value-row",
+            ),
+            gauge(t),
+            html.Div(
+                f"minimum {t.minimum_text} · ideal {t.ideal_text} · {t.volume} counted",
+                className="sl-bounds",
+            ),
+            details(t),
+        ],
+        className=f"sl-tile sl-status-{t.status}",
+        role="group",
+        **{
+            "data-tile": t.key,
+            "data-status": t.status,
+            "aria-label": f"{t.name}, {t.scope_text}: {t.value_text}, {t.status_word}",
+        },
+    )
+
+
+def waiting_table(rows: tuple[WaitingRow, ...], now_text: str) -> html.Div:
+    if not rows:
+        return html.P("No queue has had a call yet.", className="text-body-secondary")
+    body = [
+        html.Tr(
+            [
+                html.Th(r.queue, scope="row"),
+                html.Td(str(r.calls), className="sl-num"),
+                html.Td(r.longest_wait_text, className="sl-num"),
+            ],
+            className="sl-waiting-busy" if r.calls else None,
+            **{"data-queue": r.queue},
+        )
+        for r in rows
+    ]
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Queue", scope="col"),
+                html.Th("Waiting now", scope="col", className="sl-num"),
+                html.Th("Longest wait", scope="col", className="sl-num"),
+            ]
+        )
+    )
+    return html.Table(
+        [html.Caption(f"Calls waiting at {now_text}"), head, html.Tbody(body)],
+        className="table sl-waiting",
+        id="live-waiting-table",
+    )

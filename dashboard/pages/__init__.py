@@ -1,0 +1,1 @@
+"""Dash pages: each registers itself, owns its layout and its callbacks."""

@@ -1,0 +1,313 @@
+"""``[report.*]`` and ``[alerts]`` in targets.toml: the weekly email, the mail server, the alerts.
+
+Why a module of its own: ``config.Targets`` keeps these sections as plain tables, so a
+targets file stays loadable by features that don't send anything. The scheduler, the report
+and the alerts read them through :func:`report_settings`, which returns either the typed
+settings or located issues (``targets.toml:40: report.weekly.day: ...``) like the rest of
+the file. Secrets never live in the file: the SMTP password comes from the environment
+(``SERVICELEVEL_SMTP_PASSWORD``, or a file named by ``SERVICELEVEL_SMTP_PASSWORD_FILE``).
+
+Example::
+
+    [report.smtp]
+    host = "smtp.example.com"
+    port = 587
+    security = "starttls"          # "starttls", "ssl" or "none"
+    username = "servicelevel@example.com"
+    from = "Service level <servicelevel@example.com>"
+
+    [report.weekly]
+    day = "monday"
+    time = "07:00"
+    to = ["head.of.service@example.com"]
+
+    [alerts]
+    to = ["supervisors@example.com"]
+    webhook_url = "https://chat.example.com/hooks/abc"
+    hold_minutes = 15
+    recovery_margin = 2
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from servicelevel.config import DAYS, ConfigIssue, Targets, locate_line
+
+PASSWORD_ENV = "SERVICELEVEL_SMTP_PASSWORD"
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_NAMED_EMAIL = re.compile(r"^[^<>]*<([^<>]+)>$")
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _address(value: str) -> str:
+    """An address, bare (``a@b.org``) or with a name (``Support <a@b.org>``)."""
+    text = value.strip()
+    named = _NAMED_EMAIL.match(text)
+    bare = named[1].strip() if named else text
+    if not _EMAIL.match(bare):
+        raise ValueError(f'"{value}" is not an email address; expected e.g. "team@example.com"')
+    return text
+
+
+Address = Annotated[str, AfterValidator(_address)]
+
+
+class SmtpSettings(_Section):
+    """[report.smtp]: the mail server used by the weekly report and the email alerts."""
+
+    host: str = Field(min_length=1, description="mail server name")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="port (default 587 starttls, 465 ssl, 25 none)"
+    )
+    security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description='"starttls", "ssl" (implicit TLS) or "none"'
+    )
+    username: str | None = Field(None, description="login; the password comes from the env")
+    sender: Address = Field(alias="from", description="From: address, e.g. SL <sl@example.com>")
+    timeout_seconds: float = Field(30, gt=0, description="network timeout in seconds")
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {"starttls": 587, "ssl": 465, "none": 25}[self.security]
+
+    def password(self) -> str | None:
+        """From ``$SERVICELEVEL_SMTP_PASSWORD`` or the file ``$..._FILE`` names; never the toml."""
+        if value := os.environ.get(PASSWORD_ENV):
+            return value
+        if path := os.environ.get(f"{PASSWORD_ENV}_FILE"):
+            return Path(path).read_text(encoding="utf-8").strip()
+        return None
+
+
+class WeeklySettings(_Section):
+    """[report.weekly]: when the weekly summary goes out and to whom."""
+
+    day: str = Field("monday", description="weekday it is sent, local time")
+    time: str = Field("07:00", description='"HH:MM", 24-hour local time')
+    to: list[Address] = Field(min_length=1, description="recipients")
+    subject: str | None = Field(None, min_length=1, description="subject line prefix")
+
+    @field_validator("day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()
+        if day not in DAYS:
+            near = difflib.get_close_matches(day, DAYS, n=1)
+            hint = f' (did you mean "{near[0]}"?)' if near else ""
+            raise ValueError(f'unknown day "{value}"; expected one of {", ".join(DAYS)}{hint}')
+        return day
+
+    @field_validator("time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        m = _HHMM.match(value.strip())
+        if m is None or int(m[1]) > 23 or int(m[2]) > 59:
+            raise ValueError(f'"{value}" is not a time; expected "HH:MM", e.g. "07:00"')
+        return f"{int(m[1]):02d}:{m[2]}"
+
+    @property
+    def weekday(self) -> int:
+        return DAYS.index(self.day)
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        hours, minutes = self.time.split(":")
+        return int(hours), int(minutes)
+
+
+class ReportSettings(_Section):
+    """[report]: its sub-tables."""
+
+    smtp: SmtpSettings | None = Field(None, description="mail server")
+    weekly: WeeklySettings | None = Field(None, description="weekly summary email")
+
+
+class AlertSettings(_Section):
+    """[alerts]: breach and recovery messages, held back until a change is real."""
+
+    to: list[Address] = Field(default_factory=list, description="email recipients")
+    webhook_url: str | None = Field(None, description="JSON POST to this address")
+    targets: list[str] = Field(default_factory=lambda: ["*"], description="target ids watched")
+    hold_minutes: float = Field(
+        15, ge=0, description="a breach (or a recovery) must last this long before a message"
+    )
+    hold_windows: int = Field(
+        1, ge=1, description="and be seen in at least this many of the target's windows"
+    )
+    recovery_margin: float = Field(
+        2, ge=0, description="recovered only this far on the good side of the minimum"
+    )
+    digest_after: int = Field(
+        3, ge=2, description="this many changes at once are sent as one digest"
+    )
+    check_every_minutes: float = Field(1, gt=0, description="how often targets are checked")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f'expected a web address starting with https://, got "{value}"')
+        return value
+
+    def watches(self, target_id: str) -> bool:
+        return "*" in self.targets or target_id in self.targets
+
+
+@dataclass
+class Settings:
+    """Everything the report, the alerts and the scheduler read from targets.toml."""
+
+    report: ReportSettings = field(default_factory=ReportSettings)
+    alerts: AlertSettings | None = None
+    issues: list[ConfigIssue] = field(default_factory=list)
+
+    @property
+    def smtp(self) -> SmtpSettings | None:
+        return self.report.smtp
+
+    @property
+    def weekly(self) -> WeeklySettings | None:
+        return self.report.weekly
+
+
+def _allowed(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    for part in loc:
+        fields = {info.alias or name: info for name, info in model.model_fields.items()}
+        info = fields.get(part) if isinstance(part, str) else None
+        if info is None:
+            return None
+        inner = next(
+            (a for a in (info.annotation, *getattr(info.annotation, "__args__", ()))
+             if isinstance(a, type) and issubclass(a, BaseModel)),
+            None,
+        )  # fmt: skip
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+_BOUNDS = {
+    "greater_than": "more than {}",
+    "greater_than_equal": "{} or more",
+    "less_than": "less than {}",
+    "less_than_equal": "{} or less",
+}
+
+
+def _source(targets: Targets, text: str | None) -> tuple[str, str]:
+    """(file name, file text) for locating issues."""
+    path = targets.path
+    filename = str(path) if path is not None else "targets.toml"
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8-sig") if path is not None else ""
+        except OSError:
+            text = ""
+    return filename, text
+
+
+def _issues(
+    error: ValidationError, model: type[BaseModel], section: str, source: tuple[str, str]
+) -> list[ConfigIssue]:
+    filename, text = source
+    out = []
+    for err in error.errors():
+        loc = tuple(p for p in err["loc"] if p != "__root__")
+        key = ".".join([section, *(str(p) if isinstance(p, str) else f"[{p + 1}]" for p in loc)])
+        key = key.replace(".[", "[")
+        suggestion = None
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(model, loc[:-1])
+            allowed = _allowed(parent) if parent else []
+            near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            suggestion = near[0] if near else None
+            message = f'unknown key "{loc[-1]}"; expected one of {", ".join(allowed)}'
+        elif err["type"] == "missing":
+            message = f'missing required key "{loc[-1]}"'
+        elif err["type"] == "too_short":
+            message = "must not be empty"
+        elif err["type"] in _BOUNDS:
+            bound = f"{next(iter(err['ctx'].values())):g}"
+            message = f"expected {_BOUNDS[err['type']].format(bound)}, got {err['input']!r}"
+        elif err["type"] == "value_error":
+            message = str(err["ctx"]["error"])
+        elif err["type"] == "literal_error":
+            message = f"expected one of {err['ctx']['expected']}, got {err['input']!r}"
+        else:
+            message = f"{err['msg']}, got {err['input']!r}".replace("Input should be", "expected")
+        line = locate_line(text, (section, *loc))
+        out.append(ConfigIssue(filename, line, key, message, suggestion))
+    return out
+
+
+def report_settings(targets: Targets, text: str | None = None) -> Settings:
+    """Typed ``[report]`` and ``[alerts]``; problems come back in ``Settings.issues``.
+
+    ``text`` is the targets file's text, read from ``targets.path`` when not given; it is
+    only used to put line numbers on the issues.
+    """
+    source = _source(targets, text)
+    settings = Settings()
+    try:
+        settings.report = ReportSettings.model_validate(targets.report or {})
+    except ValidationError as exc:
+        settings.issues += _issues(exc, ReportSettings, "report", source)
+    if targets.alerts is not None:
+        try:
+            settings.alerts = AlertSettings.model_validate(targets.alerts)
+        except ValidationError as exc:
+            settings.issues += _issues(exc, AlertSettings, "alerts", source)
+        else:
+            known = {t.id for t in targets.targets}
+            for i, target_id in enumerate(settings.alerts.targets):
+                if target_id != "*" and target_id not in known:
+                    near = difflib.get_close_matches(target_id, sorted(known), n=1)
+                    settings.issues.append(
+                        _plain_issue(source, ("alerts", "targets", i), f"targets[{i + 1}]",
+                                     f'no target with id "{target_id}"', near[0] if near else None)
+                    )  # fmt: skip
+    emails = ("alerts", "to") if settings.alerts and settings.alerts.to else ("report", "weekly")
+    needs_smtp = settings.report.weekly is not None or emails[0] == "alerts"
+    report_failed = any(i.key.startswith("report") for i in settings.issues)
+    if needs_smtp and settings.report.smtp is None and not report_failed:
+        settings.issues.append(
+            _plain_issue(
+                source, emails, ".".join(emails),
+                "emails are configured but no mail server: add a [report.smtp] table with "
+                'host and from (e.g. host = "smtp.example.com")',
+            )
+        )  # fmt: skip
+    settings.issues.sort(key=lambda i: (i.line is None, i.line or 0))
+    return settings
+
+
+def _plain_issue(
+    source: tuple[str, str],
+    loc: tuple[str | int, ...],
+    key: str,
+    message: str,
+    suggestion: str | None = None,
+) -> ConfigIssue:
+    filename, text = source
+    if not key.startswith(str(loc[0])):
+        key = f"{loc[0]}.{key}"
+    return ConfigIssue(filename, locate_line(text, loc[:2]), key, message, suggestion)
