@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from servicelevel import kpis
 from servicelevel.config import Target, Targets
-from servicelevel.evaluate import ALL
+from servicelevel.evaluate import ALL, counts_from_rollups
 from servicelevel.store import queries
 from servicelevel.store.schema import Call, QueueEvent
 from servicelevel.timeutil import INTERVAL, local_day_bounds
@@ -39,30 +39,6 @@ def sl_targets(targets: Targets) -> list[Target]:
 def queue_names(engine: Engine) -> list[str]:
     with Session(engine) as session:
         return queries.known_queues(session)
-
-
-def _counts(group: Any) -> kpis.CallCounts:
-    """Sum of rollup rows (one interval, one or all queues)."""
-
-    def within(prefix: str) -> dict[float, int]:
-        return {
-            float(c.split(":", 1)[1]): int(group[c].sum())
-            for c in group.columns
-            if c.startswith(prefix)
-        }
-
-    wait = group["max_wait"].max()
-    return kpis.CallCounts(
-        offered=int(group["offered"].sum()),
-        answered=int(group["answered"].sum()),
-        abandoned=int(group["abandoned"].sum()),
-        short_abandoned=int(group["short_abandoned"].sum()),
-        unanswered_other=int(group["unanswered_other"].sum()),
-        wait_sum_answered=float(group["wait_sum_answered"].sum()),
-        max_wait=None if wait != wait or wait is None else float(wait),
-        answered_within=within("aw:"),
-        abandoned_within=within("bw:"),
-    )
 
 
 def _sl(target: Target | None, counts: kpis.CallCounts) -> float | None:
@@ -90,7 +66,7 @@ def intervals(
     by_start = {k: g for k, g in frame.groupby("interval_start")} if not frame.empty else {}
     while moment < end:
         group = by_start.get(moment)
-        counts = _counts(group) if group is not None else kpis.CallCounts()
+        counts = counts_from_rollups(group) if group is not None else kpis.CallCounts()
         local = moment.astimezone(tz)
         asa = kpis.average_speed_of_answer(counts).value
         row: dict[str, Any] = {

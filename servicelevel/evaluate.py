@@ -121,7 +121,8 @@ def _window_key(frame: pd.DataFrame, kind: str, tz: Any) -> pd.Series:
     return frame["interval_start"].map(mapping)
 
 
-def _counts_from(group: pd.DataFrame, closed: pd.DataFrame | None) -> CallCounts:
+def counts_from_rollups(group: pd.DataFrame, closed: pd.DataFrame | None = None) -> CallCounts:
+    """Add up rollup rows (as from ``queries.call_rollups``); ``closed`` rows are out of hours."""
     answered_within = {
         float(c.split(":", 1)[1]): int(group[c].sum()) for c in group.columns if c.startswith("aw:")
     }
@@ -199,7 +200,9 @@ def _call_statuses(
     for window in windows:
         for scope in _scopes(target, queues):
             open_rows, closed_rows = groups.get((window.start, scope), (empty, None))
-            counts = _counts_from(open_rows, closed_rows) if open_rows is not None else CallCounts()
+            counts = CallCounts()
+            if open_rows is not None:
+                counts = counts_from_rollups(open_rows, closed_rows)
             value = call_kpi(target, counts)
             out.append(Status(target, scope, window, value, _status(target, value), counts))
     return out
