@@ -134,7 +134,7 @@ def counts_of(status: Status, short_abandon_s: float) -> tuple[tuple[str, str], 
         if key in b:
             rows.append((label, str(b[key])))
     if b.get("provisional"):
-        rows.append(("Provisional", "yes: the 90 days are not over"))
+        rows.append(("Provisional", f"yes: final on {b.get('final_on')}; no breach before"))
     return tuple(rows)
 
 

@@ -37,6 +37,7 @@ SOURCE_KINDS = {
     "complaint_satisfaction": ("surveys",),
     "complainant_repurchase": ("complaints", "orders"),
 }
+REPURCHASE_DAYS = 90
 SUM_COLUMNS = (
     "offered",
     "answered",
@@ -220,14 +221,24 @@ def _fact_status(session: Session, target: Target, window: Window, now: datetime
         value = kpis.complaint_satisfaction(satisfied, respondents)
         details = {"satisfied": satisfied, "respondents": respondents}
     elif target.kpi == "complainant_repurchase":
-        buyers, resolved = queries.repurchase_counts(session, window.start, window.end)
+        buyers, resolved = queries.repurchase_counts(
+            session, window.start, window.end, days=REPURCHASE_DAYS
+        )
         value = kpis.complainant_repurchase(buyers, resolved)
-        # Customers resolved late in the window have not had their 90 days yet.
+        # Customers resolved late in the window have not had their 90 days yet, so the value
+        # can still rise: a shortfall is not a breach until the follow-up period is over
+        # (while "met" or "ideal" can only stay true).
+        final_on = window.end + timedelta(days=REPURCHASE_DAYS)
         details = {
             "repurchasers": buyers,
             "resolved": resolved,
-            "provisional": window.end + timedelta(days=90) > now,
+            "provisional": final_on > now,
+            "final_on": final_on.astimezone(window.tz).date().isoformat(),
         }
+        status = _status(target, value)
+        if status == "breach" and final_on > now:
+            status = "no_data"
+        return Status(target, ALL, window, value, status, None, details)
     else:
         raise ValueError(f"{target.kpi} is not a fact KPI")
     return Status(target, ALL, window, value, _status(target, value), None, details)
