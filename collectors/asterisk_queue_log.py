@@ -126,6 +126,21 @@ def _seconds(data: list[str], index: int, what: str) -> float | None:
     return value
 
 
+HASHED = "pseudonym:"  # a caller id already replaced by its keyed hash (quarantined lines)
+
+
+def _without_caller_number(raw: str) -> str:
+    """A quarantined ENTERQUEUE keeps its caller id only as a keyed hash: phone numbers are
+    personal data and never stored."""
+    parts = raw.split("|")
+    if len(parts) > 6 and parts[4].strip().upper() == "ENTERQUEUE" and parts[6].strip():
+        if not parts[6].startswith(HASHED):
+            hashed = ingest.pseudonym(parts[6])
+            parts[6] = f"{HASHED}{hashed}" if hashed else ""
+        return "|".join(parts)
+    return raw
+
+
 @dataclass
 class _Batch:
     resolved: list[CallFact] = field(default_factory=list)
@@ -195,6 +210,7 @@ class QueueLogImporter:
         self.feed(line)
 
     def _quarantine(self, location: str, reason: str, raw: str) -> None:
+        raw = _without_caller_number(raw)
         self.batch.quarantined.append((location, reason, raw))
         self.batch.quarantined_lines.append(1)
         self.result.quarantined += 1
@@ -251,12 +267,16 @@ class QueueLogImporter:
                 return
             self._expire(earlier, "ENTERQUEUE never closed: the call entered the queue again")
         caller = line.data[1] if len(line.data) > 1 else None
+        if caller and caller.startswith(HASHED):  # a replayed line: already a keyed hash
+            caller_hash: str | None = caller[len(HASHED) :]
+        else:
+            caller_hash = ingest.pseudonym(caller) if self._hash_callers else None
         self.open[pair] = CallFact(
             source=self.source,
             callid=line.callid,
             queue=line.queue,
             entered_at=at,
-            caller_hash=ingest.pseudonym(caller) if self._hash_callers else None,
+            caller_hash=caller_hash,
         )
 
     def _outcome(self, line: Line, at: datetime) -> None:
@@ -312,10 +332,25 @@ class QueueLogImporter:
     # -- committing ---------------------------------------------------------------------------
     def expire_stale(self) -> None:
         """Quarantine calls still waiting ``expire_open_after`` before the newest line read."""
-        if self.newest is not None:
-            limit = self.newest - self.expire_open_after
-            for fact in [f for f in self.open.values() if f.entered_at < limit]:
-                self._expire(fact, f"ENTERQUEUE never closed after {self.expire_open_after}")
+        if self.newest is None:
+            return
+        limit = self.newest - self.expire_open_after
+        stale = [f for f in self.open.values() if f.entered_at < limit]
+        if not stale:
+            return
+        # One may be an ENTERQUEUE read again after its call was stored: a duplicate line.
+        unchecked = [f.key for f in stale if f.key not in self.persisted]
+        stored = {f.key for f in self.batch.resolved}
+        if unchecked:
+            with Session(self.engine) as session:
+                stored |= ingest.resolved_keys(session, unchecked)
+        for fact in stale:
+            if fact.key in stored and fact.key not in self.persisted:
+                del self.open[(fact.callid, fact.queue)]
+                self.result.duplicates += fact.lines
+                fact.lines = 0
+                continue
+            self._expire(fact, f"ENTERQUEUE never closed after {self.expire_open_after}")
 
     def flush(
         self,
@@ -345,6 +380,15 @@ class QueueLogImporter:
             dup_keys = {
                 f.key for f in ingest.sync_open_calls(session, fresh, batch.closed_persisted)
             }
+            # An ENTERQUEUE read again after its call was stored (a line sent twice, a re-read)
+            # is a duplicate, not a call still waiting: forget it, or it would expire later.
+            for key in ingest.resolved_keys(session, list(dup_keys)) if dup_keys else ():
+                fact = self.open.get((key[0], key[1]))
+                if fact is not None and fact.key == key:
+                    del self.open[(key[0], key[1])]
+                    result.duplicates += fact.lines
+                    fact.lines = 0
+                    self.counted.pop(key, None)
             # A RINGNOANSWER for a call an earlier batch stored as waiting: keep its count.
             ingest.update_open_calls(
                 session, [f for f in self.open.values() if f.lines and f.key in self.persisted]
@@ -358,7 +402,7 @@ class QueueLogImporter:
                     result.stored += fact.lines
                     self.counted[fact.key] = self.counted.get(fact.key, 0) + fact.lines
                 fact.lines = 0
-            self.persisted.update(f.key for f in fresh)
+            self.persisted.update(f.key for f in fresh if (f.callid, f.queue) in self.open)
             event_dups = ingest.write_events(session, batch.events)
             result.duplicates += event_dups
             result.stored += len(batch.events) - event_dups

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.mapping import CSV_KINDS, Mapping, suggest
 from servicelevel.collectors.records import RowMapper
 from servicelevel.collectors.tabular import Position, TabularImporter
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
 from servicelevel.errors import IngestError
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
@@ -146,7 +146,9 @@ def import_csv(
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=stat.st_size, initial=offset, unit="B", unit_scale=True, desc=path.name)
+            bar = tqdm(
+                total=stat.st_size, initial=offset, unit="B", unit_scale=True, desc=path.name
+            )
         lines = _Lines(handle, mapping.encoding, final, offset, line)
         reader = csv.reader(
             lines, delimiter=mapping.delimiter, quotechar=mapping.quotechar, strict=True
@@ -178,9 +180,7 @@ def import_csv(
                 if not record or record == [""]:
                     continue  # a blank line is not a row
                 if len(record) != width:
-                    importer.add_broken(
-                        where, f"{len(record)} fields where the header has {width}"
-                    )
+                    importer.add_broken(where, f"{len(record)} fields where the header has {width}")
                 elif not _decodes(record):
                     importer.add_broken(where, f"not valid {mapping.encoding} text")
                 else:

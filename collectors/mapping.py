@@ -254,7 +254,7 @@ class Mapping(_Strict):
         out: list[ConfigIssue] = []
         fields = FIELDS[kind]
         if self.kind in FACT_KINDS and self.kind != kind:
-            out.append(where.issue(("kind",), f'this mapping is for {self.kind}, not {kind}'))
+            out.append(where.issue(("kind",), f"this mapping is for {self.kind}, not {kind}"))
         out += _check_fields(self.columns, fields, kind, ("columns",), where)
         if kind == "calls" and "outcome" not in self.columns and "answered_at" not in self.columns:
             out.append(
@@ -294,9 +294,7 @@ def _check_fields(
             continue
         given = [k for k in ("column", "first_of", "join", "value") if getattr(spec, k) is not None]
         if len(given) != 1:
-            out.append(
-                where.issue(loc, "give exactly one of column, first_of, join or value")
-            )
+            out.append(where.issue(loc, "give exactly one of column, first_of, join or value"))
         if spec.date is not None and fields[name].type != "datetime":
             out.append(where.issue(loc, "date is only for date-time fields"))
         if spec.values is not None and spec.value is not None:
@@ -352,7 +350,9 @@ class SourceConfig(Mapping):
         if self.url_env:
             value = os.environ.get(self.url_env)
             if not value:
-                raise ConfigError(f"source {self.name}: environment variable {self.url_env} is empty")
+                raise ConfigError(
+                    f"source {self.name}: environment variable {self.url_env} is empty"
+                )
             return value
         assert self.url is not None
         return self.url
@@ -379,7 +379,9 @@ class Locator:
         return ConfigIssue(self.file, locate_line(self.text, full), key, message, suggestion)
 
 
-def _validation_issues(exc: ValidationError, model: type[BaseModel], where: Locator) -> list[ConfigIssue]:
+def _validation_issues(
+    exc: ValidationError, model: type[BaseModel], where: Locator
+) -> list[ConfigIssue]:
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function")))
@@ -498,7 +500,10 @@ def load_sources(targets_path: str | Path, entries: list[dict[str, Any]]) -> lis
             continue
         if source.name in names:
             issues.append(
-                where.issue(("name",), f'"{source.name}" is already used by source[{names[source.name] + 1}]')
+                where.issue(
+                    ("name",),
+                    f'"{source.name}" is already used by source[{names[source.name] + 1}]',
+                )
             )
         names.setdefault(source.name, i)
         issues += _source_issues(source, where, mapping_where)
@@ -508,13 +513,17 @@ def load_sources(targets_path: str | Path, entries: list[dict[str, Any]]) -> lis
     return out
 
 
-def _source_issues(source: SourceConfig, where: Locator, mapping_where: Locator) -> list[ConfigIssue]:
+def _source_issues(
+    source: SourceConfig, where: Locator, mapping_where: Locator
+) -> list[ConfigIssue]:
     out: list[ConfigIssue] = []
     needs_path = source.kind == QUEUE_LOG_FILE or source.kind in CSV_KINDS
     if needs_path and not source.path:
         out.append(where.issue((), f'missing key "path": {source.kind} reads a file'))
     if not needs_path and not (source.url or source.url_env):
-        out.append(where.issue((), f'missing key "url" (or "url_env"): {source.kind} reads a database'))
+        out.append(
+            where.issue((), f'missing key "url" (or "url_env"): {source.kind} reads a database')
+        )
     if source.kind in SQL_KINDS and not source.query:
         out.append(where.issue((), 'missing key "query": the SELECT that returns the rows'))
     if source.kind in SQL_KINDS and not source.watermark:

@@ -30,12 +30,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from servicelevel.collectors.asterisk_queue_log import COLLECTOR, QueueLogImporter, source_name
 from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.tabular import close_interrupted_runs
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
 
@@ -155,8 +155,10 @@ class QueueLogFollower:
                 self._note(f"{self.path.name} was replaced (same inode, other content): "
                            "read again from its start")  # fmt: skip
             else:
-                self._note(f"{self.path.name} was truncated and no copy of it was found: "
-                           f"lines written after byte {offset} before the truncation were not read")  # fmt: skip
+                self._note(
+                    f"{self.path.name} was truncated and no copy of it was found: lines "
+                    f"written after byte {offset} before the truncation were not read"
+                )
             return [Segment(self.path, inode, 0, False)]
         siblings = rotated_siblings(self.path)
         at = next((i for i, (_, st) in enumerate(siblings) if st.st_ino == inode), None)

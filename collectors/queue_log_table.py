@@ -19,16 +19,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
-from sqlalchemy.orm import Session
-
 from servicelevel.collectors import watermark
 from servicelevel.collectors.asterisk_queue_log import COLLECTOR, QueueLogImporter
 from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.mapping import QUEUE_LOG_TABLE
 from servicelevel.collectors.tabular import close_interrupted_runs
+from sqlalchemy import Engine, MetaData, Table, create_engine, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
 from servicelevel.errors import IngestError
 from servicelevel.store import ingest
 from servicelevel.store.engine import resolve_url
@@ -77,7 +77,9 @@ def import_queue_log_table(
     try:
         source = create_engine(resolve_url(url))
     except (SQLAlchemyError, ValueError, ImportError) as exc:
-        raise IngestError(f"{name}: cannot open {make_url(url).render_as_string()}: {exc}") from None
+        raise IngestError(
+            f"{name}: cannot open {make_url(url).render_as_string()}: {exc}"
+        ) from None
     try:
         try:
             reflected = Table(table, MetaData(), autoload_with=source)
@@ -136,7 +138,7 @@ def _feed(
 ) -> Any:
     """Feed the rows of the pending group(s) as queue_log lines; returns their watermark value."""
     value = None
-    for value, rows in pending:
+    for value, rows in pending:  # noqa: B007 (the last group's value is returned)
         for row in rows:
             _, stamp, callid, queue, agent, event, *data = row
             fields = ["" if d is None else str(d) for d in data]

@@ -120,7 +120,8 @@ class RowMapper:
         for rule in self.mapping.skip:
             if rule.matches(row):
                 raise RowError(
-                    f"skipped by the mapping: {rule.reason}", f"skipped by the mapping ({rule.reason})"
+                    f"skipped by the mapping: {rule.reason}",
+                    f"skipped by the mapping ({rule.reason})",
                 )
         values = {
             name: self._value(name, spec, self.fields[name], row)
@@ -132,7 +133,7 @@ class RowMapper:
                 raise RowError(f"{name} is empty ({spec.describe()})")
         if self.kind == "calls":
             return [self._call(values)]
-        key_column, columns = TABLES[self.kind]
+        _, columns = TABLES[self.kind]
         out: list[CallFact | Fact] = []
         stored = {column: values.get(name) for name, column in columns.items()}
         if self.kind in ("orders", "returns") and stored["units"] is None:
@@ -140,14 +141,13 @@ class RowMapper:
         if self.kind == "complaints":
             opened, resolved = stored["opened_at"], stored["resolved_at"]
             if resolved is not None and resolved < opened:
-                if self.mapping.clamp_negative_durations:
-                    stored["resolved_at"] = opened
-                    resolved = None
-            if resolved is not None and resolved < opened:
-                raise RowError(
-                    f"resolved_at {resolved:%Y-%m-%d %H:%M} is before opened_at {opened:%Y-%m-%d %H:%M}",
-                    "resolved_at before opened_at",
-                )
+                if not self.mapping.clamp_negative_durations:
+                    raise RowError(
+                        f"resolved_at {resolved:%Y-%m-%d %H:%M} is before opened_at "
+                        f"{opened:%Y-%m-%d %H:%M}",
+                        "resolved_at before opened_at",
+                    )
+                stored["resolved_at"] = opened
         out.append(Fact(self.kind, values["key"], stored))
         if self.kind == "complaints" and self.mapping.survey is not None:
             survey = self._survey(values, row)
@@ -226,7 +226,9 @@ class RowMapper:
                 if not self._is_empty(value, spec):
                     return value
             return None
-        parts = [str(row.get(c)).strip() for c in spec.join or [] if not self._is_empty(row.get(c), spec)]
+        parts = [
+            str(row.get(c)).strip() for c in spec.join or [] if not self._is_empty(row.get(c), spec)
+        ]
         return spec.sep.join(parts) if parts else None
 
     def _value(self, name: str, spec: FieldSpec, info: FieldInfo, row: AnyMapping[str, Any]) -> Any:
@@ -319,13 +321,19 @@ class RowMapper:
         if spec.date is not None:
             day_raw = row.get(spec.date)
             if self._is_empty(day_raw, spec):
-                raise RowError(f"{name}: the date column {spec.date} is empty", f"{name} without a date")
+                raise RowError(
+                    f"{name}: the date column {spec.date} is empty", f"{name} without a date"
+                )
             day = self._date(name, spec.date, day_raw)
             clock = _clock(text, spec.format or self.mapping.time_format)
             if clock is None:
                 raise RowError(
                     f"{name}: {_show(text)} in {spec.describe()} is not a time of day"
-                    + (f" ({spec.format or self.mapping.time_format})" if spec.format or self.mapping.time_format else ""),
+                    + (
+                        f" ({spec.format or self.mapping.time_format})"
+                        if spec.format or self.mapping.time_format
+                        else ""
+                    ),
                     f"{name} not a time of day",
                 )
             return self._aware(datetime.combine(day, clock))
@@ -388,11 +396,9 @@ def _number(raw: Any, decimal_mark: str) -> float:
     if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
         return float(raw)
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
-    if decimal_mark == ",":
-        text = text.replace(".", "").replace(",", ".")
-    else:
-        text = text.replace(",", "")
-    return float(text)
+    if decimal_mark == ",":  # 1.234,5 -> 1234.5
+        return float(text.replace(".", "").replace(",", "."))
+    return float(text.replace(",", ""))  # 1,234.5 -> 1234.5
 
 
 def _seconds(raw: Any, unit: str, decimal_mark: str) -> float:

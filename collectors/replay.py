@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select, update
-from sqlalchemy.orm import Session
-
 from servicelevel.collectors.asterisk_queue_log import COLLECTOR as QUEUE_LOG_COLLECTOR
 from servicelevel.collectors.asterisk_queue_log import QueueLogImporter
 from servicelevel.collectors.base import RunResult
@@ -35,6 +32,9 @@ from servicelevel.collectors.mapping import (
 )
 from servicelevel.collectors.records import RowMapper
 from servicelevel.collectors.tabular import TabularImporter
+from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.orm import Session
+
 from servicelevel.errors import IngestError
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
@@ -53,14 +53,19 @@ class ReplayOutcome:
 
 
 def pending(
-    session: Session, source: str | None = None, ids: Sequence[int] = (), include_replayed: bool = False
+    session: Session,
+    source: str | None = None,
+    ids: Sequence[int] = (),
+    include_replayed: bool = False,
 ) -> list[Quarantine]:
     """Quarantined rows, oldest first, optionally of one source (exact name or a part of it)."""
     query = select(Quarantine).order_by(Quarantine.id)
     if not include_replayed:
         query = query.where(Quarantine.replayed_at.is_(None))
     if source:
-        query = query.where(or_(Quarantine.source == source, Quarantine.source.contains(source)))
+        query = query.where(
+            or_(Quarantine.source == source, Quarantine.source.contains(source, autoescape=True))
+        )
     if ids:
         query = query.where(Quarantine.id.in_(list(ids)))
     return list(session.execute(query).scalars())
@@ -80,7 +85,10 @@ def replay(
     with Session(engine) as session:
         rows = pending(session, source, ids)
         names = sorted({row.source for row in rows})
-        known = {s.name: s for s in session.execute(select(Source).where(Source.name.in_(names))).scalars()}
+        known = {
+            s.name: s
+            for s in session.execute(select(Source).where(Source.name.in_(names))).scalars()
+        }
         session.expunge_all()
     by_source: dict[str, list[Quarantine]] = {}
     for row in rows:
@@ -101,7 +109,11 @@ def replay(
                     )
                 kind = CSV_KINDS.get(collector) or SQL_KINDS[collector]
                 tz = chosen.tz(default_tz)
-                out.append(_replay_rows(engine, spec, name, collector, RowMapper(chosen, kind, tz, name), items))
+                out.append(
+                    _replay_rows(
+                        engine, spec, name, collector, RowMapper(chosen, kind, tz, name), items
+                    )
+                )
             else:
                 raise IngestError(f"{name}: rows of a {collector} source cannot be replayed")
         except IngestError as exc:
@@ -116,7 +128,12 @@ def _label_run(session: Session, run_id: int | None, collector: str) -> None:
 
 
 def _replay_rows(
-    engine: Engine, spec: RollupSpec, name: str, collector: str, mapper: RowMapper, items: list[Quarantine]
+    engine: Engine,
+    spec: RollupSpec,
+    name: str,
+    collector: str,
+    mapper: RowMapper,
+    items: list[Quarantine],
 ) -> ReplayOutcome:
     outcome = ReplayOutcome(name)
     importer = TabularImporter(engine, spec, name, collector, mapper, batch_rows=BATCH, mark=False)
@@ -137,7 +154,9 @@ def _replay_rows(
     return outcome
 
 
-def _replay_queue_log(engine: Engine, spec: RollupSpec, name: str, items: list[Quarantine]) -> ReplayOutcome:
+def _replay_queue_log(
+    engine: Engine, spec: RollupSpec, name: str, items: list[Quarantine]
+) -> ReplayOutcome:
     """Feed the quarantined lines through the call state machine again, in their order."""
     outcome = ReplayOutcome(name)
     importer = QueueLogImporter(engine, spec, name, batch_lines=BATCH)
@@ -168,12 +187,16 @@ def _replay_queue_log(engine: Engine, spec: RollupSpec, name: str, items: list[Q
             result.duplicates -= n
             result.quarantined += n
             assert result.run_id is not None
-            ingest.add_to_run(session, result.run_id, read=0, stored=0, duplicates=-n, quarantined=n)
+            ingest.add_to_run(
+                session, result.run_id, read=0, stored=0, duplicates=-n, quarantined=n
+            )
             importer._flushed = (result.read, result.stored, result.duplicates, result.quarantined)
         done = [qid for key in chunk if key not in same for qid in ids_by_line[key]]
         if done:
             session.execute(
-                update(Quarantine).where(Quarantine.id.in_(done)).values(replayed_at=datetime.now(UTC))
+                update(Quarantine)
+                .where(Quarantine.id.in_(done))
+                .values(replayed_at=datetime.now(UTC))
             )
         if final:
             _label_run(session, result.run_id, QUEUE_LOG_COLLECTOR)

@@ -9,14 +9,10 @@ stale, and the others still run.
 from __future__ import annotations
 
 import logging
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from servicelevel.collectors import asterisk_queue_log, csv_file
 from servicelevel.collectors.base import RunResult
@@ -29,6 +25,9 @@ from servicelevel.collectors.mapping import (
     SourceConfig,
 )
 from servicelevel.collectors.tabular import close_interrupted_runs
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
 from servicelevel.errors import IngestError, ServicelevelError
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
@@ -138,12 +137,17 @@ def run_sources(
     out = []
     for source in sources:
         try:
-            result = run_source(
-                engine, source, spec, default_tz=default_tz, base=base, final=final
-            )
+            result = run_source(engine, source, spec, default_tz=default_tz, base=base, final=final)
         except Exception as exc:  # a broken source is recorded and logged; the others go on
-            message = str(exc) if isinstance(exc, ServicelevelError) else f"{type(exc).__name__}: {exc}"
-            log.warning("source %s failed: %s", source.name, message, exc_info=not isinstance(exc, ServicelevelError))
+            message = (
+                str(exc) if isinstance(exc, ServicelevelError) else f"{type(exc).__name__}: {exc}"
+            )
+            log.warning(
+                "source %s failed: %s",
+                source.name,
+                message,
+                exc_info=not isinstance(exc, ServicelevelError),
+            )
             _record_failure(engine, source, message)
             out.append(SourceOutcome(source.name, None, message))
         else:

@@ -12,17 +12,17 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
 from servicelevel.collectors import watermark
 from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.csv_file import check_columns
 from servicelevel.collectors.mapping import SQL_KINDS, SourceConfig
 from servicelevel.collectors.records import RowMapper
 from servicelevel.collectors.tabular import Position, TabularImporter
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
 from servicelevel.errors import IngestError
 from servicelevel.store import ingest
 from servicelevel.store.engine import resolve_url
@@ -68,7 +68,9 @@ def import_query(
             if source.watermark not in header:
                 raise IngestError(f"{source.name}: the query returns no column {source.watermark}")
             at = header.index(source.watermark)
-            importer = TabularImporter(engine, spec, source.name, source.kind, mapper, batch_rows=batch_rows)
+            importer = TabularImporter(
+                engine, spec, source.name, source.kind, mapper, batch_rows=batch_rows
+            )
             pending: list[tuple[Any, list[Any]]] = []
             fed: Position | None = None
             for value, group in watermark.groups(rows, key=lambda r: r[at]):

@@ -83,7 +83,8 @@ class TabularImporter:
         self._flushed = (0, 0, 0, 0)
         if mapper.kind == "calls":
             ensure_rollups(engine, spec)
-        close_interrupted_runs(engine, source)
+        if mark:  # a replay runs beside the source's own runs: leave those alone
+            close_interrupted_runs(engine, source)
         with Session(engine) as session, session.begin():
             self.result.run_id = ingest.start_run(session, source, collector)
 

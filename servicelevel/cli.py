@@ -10,11 +10,16 @@ import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy import Engine
 
 from servicelevel.config import Targets, load_targets
 from servicelevel.errors import ServicelevelError
+
+if TYPE_CHECKING:
+    from servicelevel.scheduler import CollectorJob
 
 TARGETS_ENV = "SERVICELEVEL_TARGETS"
 IMPORT_KINDS = (
@@ -43,6 +48,33 @@ targets_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The targets file (env SERVICELEVEL_TARGETS).",
 )
+
+
+def collector_jobs(every_seconds: float = 30.0) -> list[CollectorJob]:
+    """The scheduled job that runs the targets file's ``[[source]]`` collectors.
+
+    The core never imports the collectors; this is the CLI wiring them in. Sources are read
+    from the targets file at each run, so an edit takes effect without a restart; a broken
+    source is recorded (its targets turn stale) and the others go on.
+    """
+    from servicelevel.collectors.mapping import load_sources
+    from servicelevel.collectors.runner import run_sources
+    from servicelevel.context import rollup_spec
+    from servicelevel.scheduler import CollectorJob
+
+    def run(engine: Engine, config: Targets) -> object:
+        if not config.source or config.path is None:
+            return []
+        sources = load_sources(config.path, config.source)
+        return run_sources(
+            engine,
+            sources,
+            rollup_spec(config),
+            default_tz=config.operation.tz,
+            base=config.path.parent,
+        )
+
+    return [CollectorJob("collect-sources", every_seconds, run)]
 
 
 def load_or_fail(path: Path) -> Targets:
@@ -83,6 +115,13 @@ def targets_check(path: Path | None) -> None:
     from servicelevel.report_config import report_settings
 
     issues = report_settings(result.targets).issues  # [report] and [alerts]
+    if result.targets.source:  # [[source]] tables and the mapping files they name
+        from servicelevel.collectors.mapping import MappingInvalid, load_sources
+
+        try:
+            load_sources(path, result.targets.source)
+        except MappingInvalid as exc:
+            issues = [*issues, *exc.errors]
     if issues:
         for issue in issues:
             click.echo(str(issue), err=True)
@@ -154,10 +193,14 @@ def import_(
 
     config = load_or_fail(targets_path)
     if kind in CSV_KINDS and mapping_path is None:
-        raise click.UsageError(f"{kind} needs --mapping FILE (see examples/ and docs/collectors.md)")
+        raise click.UsageError(f"{kind} needs --mapping FILE (see docs/collectors.md)")
+    if kind not in CSV_KINDS and mapping_path is not None:
+        raise click.UsageError(f"{kind} takes no --mapping")
     if kind != "sources" and not paths:
         raise click.UsageError("give at least one PATH")
-    mapping = load_mapping(mapping_path, CSV_KINDS[kind]) if kind in CSV_KINDS and mapping_path else None
+    mapping = None
+    if kind in CSV_KINDS and mapping_path is not None:
+        mapping = load_mapping(mapping_path, CSV_KINDS[kind])
     engine = make_engine(db_url)
     spec = rollup_spec(config)
     tz = config.operation.tz
@@ -187,7 +230,7 @@ def import_(
                     progress=show_bar, batch_rows=batch_rows,
                 )  # fmt: skip
             except ServicelevelError as exc:
-                click.echo(f"{path}: failed: {exc}", err=True)
+                click.echo(f"failed: {exc}", err=True)  # the message names the file
                 failed += 1
                 continue
             click.echo(result.summary())
@@ -235,14 +278,15 @@ def quarantine(
         if row.raw:
             click.echo(f"    {row.raw}")
     shown = min(len(rows), limit) if limit else len(rows)
-    click.echo(f"{len(rows)} row(s) in quarantine" + (f", newest {shown} shown" if shown < len(rows) else ""))
+    more = f", newest {shown} shown" if shown < len(rows) else ""
+    click.echo(f"{len(rows)} row(s) in quarantine{more}")
 
 
 @quarantine.command("replay")
 @db_option
 @targets_option
 @click.option("--source", default=None, help="Only this source (its name, or part of it).")
-@click.option("--id", "ids", multiple=True, type=int, help="Only this quarantined row (repeatable).")
+@click.option("--id", "ids", multiple=True, type=int, help="Only this row (repeatable).")
 @click.option(
     "--mapping",
     "mapping_path",
@@ -387,7 +431,7 @@ def serve(
     if scheduler:
         from servicelevel.scheduler import start_scheduler
 
-        worker = start_scheduler(engine, targets_path)
+        worker = start_scheduler(engine, targets_path, collectors=collector_jobs())
     click.echo(f"dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     try:
         app.run(host=host, port=port, debug=debug)
@@ -520,7 +564,7 @@ def worker(db_url: str | None, targets_path: Path) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    running = start_scheduler(engine, targets_path)
+    running = start_scheduler(engine, targets_path, collectors=collector_jobs())
     click.echo(f"worker running jobs: {', '.join(running.job_ids()) or 'none'} (Ctrl+C to stop)")
     try:
         while not stop.wait(1):

@@ -33,12 +33,19 @@ class Call:
         return [enter, f"{end}|{self.callid}|{self.queue}|NONE|EXITWITHTIMEOUT|1|1|{self.wait}"]
 
 
-def calls(n: int, *, start: int = BASE, queues: tuple[str, ...] = ("sales", "support")) -> list[Call]:
+def calls(
+    n: int, *, start: int = BASE, queues: tuple[str, ...] = ("sales", "support")
+) -> list[Call]:
     """``n`` calls one minute apart, outcomes and waits cycling through a fixed pattern."""
     outcomes = ("answered", "answered", "abandoned", "answered", "timeout")
     return [
-        Call(f"{start + 60 * i}.{i}", queues[i % len(queues)], start + 60 * i,
-             outcomes[i % len(outcomes)], (7 * i) % 45)  # fmt: skip
+        Call(
+            f"{start + 60 * i}.{i}",
+            queues[i % len(queues)],
+            start + 60 * i,
+            outcomes[i % len(outcomes)],
+            (7 * i) % 45,
+        )
         for i in range(n)
     ]
 

@@ -39,8 +39,11 @@ queue = "Queue Name"
 entered_at = "Queue Start"
 answered_at = "Answered At"
 wait_s = "Wait (s)"
-outcome = { column = "Result", values = { Handled = "answered", Abandoned = "abandoned", Timeout = "timeout" } }
 caller = "ANI"
+
+[columns.outcome]
+column = "Result"
+values = { Handled = "answered", Abandoned = "abandoned", Timeout = "timeout" }
 """
 
 HEADER = "Conversation ID;Queue Name;Caller Name;ANI;Queue Start;Answered At;Wait (s);Result"
@@ -184,5 +187,8 @@ def test_a_replay_with_the_same_mistake_leaves_the_row_in_quarantine(engine, tmp
 def test_a_column_the_export_does_not_have_stops_the_file_with_a_hint(engine, tmp_path):
     from servicelevel.errors import IngestError
 
-    with pytest.raises(IngestError, match='"Queue Name" .*did you mean "Queue name"'):
-        run(engine, export(tmp_path / "export.csv", ROWS, HEADER.replace("Queue Name", "Queue name")))
+    with pytest.raises(IngestError, match=r'"Queue Name" .*did you mean "Queue name"'):
+        run(
+            engine,
+            export(tmp_path / "export.csv", ROWS, HEADER.replace("Queue Name", "Queue name")),
+        )

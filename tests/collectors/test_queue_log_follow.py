@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from queue_log_calls import calls, interleaved, text
 from servicelevel.collectors.queue_log_follow import QueueLogFollower
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from queue_log_calls import calls, interleaved, text
 from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, IngestRun, OpenCall, Quarantine

@@ -49,7 +49,7 @@ OUTCOME_LINE = {
 @st.composite
 def valid_calls(draw):
     n = draw(st.integers(1, 25))
-    offsets = sorted(draw(st.lists(st.integers(0, 4 * 3600), min_size=n, max_size=n)))
+    offsets = sorted(draw(st.lists(st.integers(0, 30 * 3600), min_size=n, max_size=n)))
     out = []
     for i, offset in enumerate(offsets):
         out.append(
@@ -69,19 +69,28 @@ def lines_of(call) -> list[tuple[int, str]]:
     c, q, e, w = call["callid"], call["queue"], call["entered"], call["wait"]
     out = [(e, f"{e}|{c}|{q}|NONE|ENTERQUEUE||0612345678|1")]
     agent = "Agent/7" if call["outcome"] == "answered" else "NONE"
-    out.append((e + w, f"{e + w}|{c}|{q}|{agent}|" + OUTCOME_LINE[call["outcome"]].format(w=w, c=c)))
+    out.append(
+        (e + w, f"{e + w}|{c}|{q}|{agent}|" + OUTCOME_LINE[call["outcome"]].format(w=w, c=c))
+    )
     if call["outcome"] == "answered":
-        out.append((e + w + call["talk"], f"{e + w + call['talk']}|{c}|{q}|Agent/7|COMPLETEAGENT|{w}|{call['talk']}|1"))
+        out.append(
+            (
+                e + w + call["talk"],
+                f"{e + w + call['talk']}|{c}|{q}|Agent/7|COMPLETEAGENT|{w}|{call['talk']}|1",
+            )
+        )
     return out
 
 
 corrupt_line = st.one_of(
     st.text(alphabet="abcxyz -_!", min_size=1, max_size=30),  # no field separator at all
-    st.builds(lambda c: f"yesterday|{c}|sales|NONE|ENTERQUEUE||1", st.integers(1, 999)),
+    st.builds(lambda c: f"yesterday|{c}|sales|NONE|ENTERQUEUE|", st.integers(1, 999)),
     st.builds(lambda c: f"{START}|x{c}|sales|NONE|HANGUPNOW|1|2", st.integers(1, 999)),
     st.builds(lambda c: f"{START}|x{c}|sales", st.integers(1, 999)),
     st.builds(lambda c: f"{START + 10}|ghost{c}|sales|NONE|ABANDON|1|1|4", st.integers(1, 999)),
-    st.builds(lambda c: f"{START + 20}|ghost{c}|sales|Agent/1|CONNECT|soon|x|1", st.integers(1, 999)),
+    st.builds(
+        lambda c: f"{START + 20}|ghost{c}|sales|Agent/1|CONNECT|soon|x|1", st.integers(1, 999)
+    ),
 )
 
 
@@ -89,7 +98,11 @@ corrupt_line = st.one_of(
 def queue_log(draw):
     """(file lines, valid calls, corrupt lines)."""
     calls = draw(valid_calls())
-    timed = sorted((t, i, j, line) for i, call in enumerate(calls) for j, (t, line) in enumerate(lines_of(call)))
+    timed = sorted(
+        (t, i, j, line)
+        for i, call in enumerate(calls)
+        for j, (t, line) in enumerate(lines_of(call))
+    )
     lines = [line for *_, line in timed]
     for _ in range(draw(st.integers(0, 8))):  # a line sent twice, again later in the file
         index = draw(st.integers(0, len(lines) - 1))

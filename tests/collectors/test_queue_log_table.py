@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from queue_log_calls import calls, interleaved
 from servicelevel.collectors.queue_log_table import import_queue_log_table
 from sqlalchemy import (
     BigInteger,
@@ -25,7 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from queue_log_calls import calls, interleaved
 from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, OpenCall, Quarantine
