@@ -22,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from servicelevel.collectors.asterisk_queue_log import import_file
+from sqlalchemy import Engine
 
 from servicelevel.config import load_targets
 from servicelevel.context import rollup_spec
@@ -32,6 +33,7 @@ NOW = datetime(2026, 3, 10, 10, 7, 30, tzinfo=PARIS).astimezone(UTC)
 TODAY = NOW.astimezone(PARIS).date()
 CALLER_PREFIX = "0612345"
 GARBAGE_NUMBER = "+33 6 12 34 56 78"
+PG_TIMEZONE = "Pacific/Auckland"
 
 TARGETS_TOML = """\
 # Test policy for the dashboard.
@@ -98,7 +100,7 @@ class Site:
     root: Path
     db_url: str
     targets_path: Path
-    engine: object
+    engine: Engine
 
     def clock(self) -> datetime:
         return NOW
@@ -169,13 +171,24 @@ def build_log() -> str:
     return text + f"garbage line from {GARBAGE_NUMBER} please call back\n"
 
 
-def make_site(root: Path) -> Site:
+def make_site(root: Path, db_url: str) -> Site:
+    """Write the targets and the queue_log under ``root`` and import the log into ``db_url``
+    (an empty SQLite or PostgreSQL database).
+
+    A PostgreSQL database gets a session time zone far from both UTC and the operation's
+    (servers often run in local time): every time must still come out the same as on SQLite.
+    """
     targets_path = root / "targets.toml"
     targets_path.write_text(TARGETS_TOML, encoding="utf-8")
     queue_log = root / "queue_log"
     queue_log.write_text(build_log(), encoding="utf-8")
-    db_url = f"sqlite:///{root / 'servicelevel.db'}"
     engine = make_engine(db_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                f"ALTER DATABASE \"{engine.url.database}\" SET timezone TO '{PG_TIMEZONE}'"
+            )
+        engine.dispose()  # new connections take the setting
     targets = load_targets(targets_path).unwrap()
     import_file(engine, queue_log, rollup_spec(targets), final=False)
     return Site(root, db_url, targets_path, engine)
