@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -138,7 +139,8 @@ def psycopg_conninfo(url: str) -> str:
 
 def _conftest() -> Any:
     """The test suite's PostgreSQL recipe (tests/conftest.py), loaded as a plain module."""
-    spec = importlib.util.spec_from_file_location("_servicelevel_conftest", REPO / "tests/conftest.py")
+    path = REPO / "tests" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_servicelevel_conftest", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
@@ -208,7 +210,8 @@ def postgres_version() -> str:
         out = subprocess.run(
             [str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=30
         )
-        return out.stdout.strip().rsplit(" ", 1)[-1] or "unknown"
+        found = re.search(r"\(PostgreSQL\) (\S+)", out.stdout)  # "postgres (PostgreSQL) 15.4 ..."
+        return found.group(1) if found else out.stdout.strip() or "unknown"
     except Exception:  # only a label in the report
         return "unknown"
 

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     SCALES,
     TARGETS,
     Databases,
@@ -53,6 +53,7 @@ Figure = tuple[float | None, int]  # (value, volume)
 
 def build_store(url: str, log: Path) -> None:
     from servicelevel.collectors.asterisk_queue_log import import_file
+
     from servicelevel.config import load_targets
     from servicelevel.context import rollup_spec
     from servicelevel.store.engine import make_engine
@@ -69,7 +70,7 @@ def export_parquet(url: str, out: Path) -> int:
     """The raw calls table as a Parquet file (what an analyst would be handed)."""
     import duckdb
     import pandas as pd
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
 
     engine = create_engine(url)
     con = duckdb.connect()
@@ -81,18 +82,20 @@ def export_parquet(url: str, out: Path) -> int:
             + ")"
         )
         rows = 0
-        with engine.connect() as conn:
-            result = conn.execution_options(yield_per=200_000).execute(
-                text(f"SELECT {names} FROM calls ORDER BY id")
-            )
-            for part in result.partitions():
-                frame = pd.DataFrame(part, columns=list(EXPORT_COLUMNS))
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"SELECT {names} FROM calls ORDER BY id")
+            while part := cursor.fetchmany(200_000):
+                frame = pd.DataFrame(list(zip(*part, strict=True)), index=list(EXPORT_COLUMNS)).T
                 for column in ("entered_at", "ended_at"):
                     frame[column] = pd.to_datetime(frame[column])  # naive UTC, as stored
                 con.register("part", frame)
                 con.execute(f"INSERT INTO calls SELECT {names} FROM part")
                 con.unregister("part")
                 rows += len(frame)
+        finally:
+            raw.close()
         con.execute(f"COPY calls TO '{out}' (FORMAT parquet)")
     finally:
         con.close()
@@ -141,7 +144,9 @@ def _holidays(targets: Any) -> list[date]:
     if hours is None or hours.holidays is None:
         return []
     calendar = holidays_lib.country_holidays(
-        hours.holidays, subdiv=hours.subdivision, years=range(FIRST.year - 1, LAST_EXCLUSIVE.year + 1)
+        hours.holidays,
+        subdiv=hours.subdivision,
+        years=range(FIRST.year - 1, LAST_EXCLUSIVE.year + 1),
     )
     return sorted(calendar)
 
@@ -337,6 +342,8 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sqlalchemy.engine import make_url
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--log", type=Path, help="queue_log to import (default: generate one)")
     parser.add_argument("--calls", default="100k", help="calls to generate: 100k, 1M, 10M or N")
@@ -344,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--pg-url", help="a PostgreSQL server to use (default: a throwaway one)")
+    parser.add_argument("--store", help="an already imported store URL (default: import the log)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
     parser.add_argument("--workdir", type=Path, help="where to put the log, store and Parquet")
@@ -351,16 +359,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     calls = SCALES.get(args.calls) or int(args.calls)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="servicelevel-bench-"))
-    log = ensure_log(args.log, calls, args.queues, args.seed, workdir)
     with Databases(args.db, args.pg_url, workdir) as dbs:
-        db = dbs.fresh()
-        print(f"importing {log.name} into a fresh {args.db} store (untimed)...", flush=True)
-        build_store(db.url, log)
+        url = args.store
+        if url is None:
+            log = ensure_log(args.log, calls, args.queues, args.seed, workdir)
+            url = dbs.fresh().url
+            print(f"importing {log.name} into a fresh {args.db} store (untimed)...", flush=True)
+            build_store(url, log)
         parquet = dbs.workdir / "calls.parquet"
-        rows = export_parquet(db.url, parquet)
+        rows = export_parquet(url, parquet)
         print(f"exported {rows:,} raw calls to Parquet (untimed)", flush=True)
-        result = bench(db.url, parquet, args.runs, args.threads)
-        result.update(db=args.db, calls=rows)
+        result = bench(url, parquet, args.runs, args.threads)
+        result.update(db=make_url(url).get_backend_name(), calls=rows)
     print(report(result), flush=True)
     for line in result["differences"]:
         print("  differs:", line)

@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     SCALES,
     TARGETS,
     Database,
@@ -48,6 +48,7 @@ FETCH = 50_000
 
 def ours(db: Database, log: Path) -> tuple[float, dict[str, int]]:
     from servicelevel.collectors.asterisk_queue_log import import_file
+
     from servicelevel.config import load_targets
     from servicelevel.context import rollup_spec
     from servicelevel.store.engine import make_engine
@@ -60,7 +61,9 @@ def ours(db: Database, log: Path) -> tuple[float, dict[str, int]]:
         with engine.connect() as conn:
             from sqlalchemy import text
 
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+            counts = {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES
+            }
         counts["lines"] = result.read
     finally:
         engine.dispose()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Literal
 
 StatusName = Literal["ideal", "met", "breach", "no_data", "stale"]
@@ -83,6 +84,7 @@ class KpiValue:
         return self.exact is None
 
 
+@lru_cache(maxsize=4096)  # minimum and ideal are converted for every status: keep them
 def _to_fraction(number: float | int) -> Fraction:
     # Fraction(float) is exact for the float; Fraction(str) keeps "80.1" as 801/10.
     return Fraction(str(number)) if isinstance(number, float) else Fraction(number)

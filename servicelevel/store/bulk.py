@@ -31,9 +31,21 @@ def _processor(table: Table, column: str, dialect: Dialect) -> Callable[[Any], A
         column_type = table.c[column].type
         canonical = column_type._cached_bind_processor(dialect)
         _processors[key] = canonical
-        if isinstance(column_type, UTCDateTime) and dialect.name == "sqlite" and canonical:
-            _processors[key] = _sqlite_utc(canonical)
+        if isinstance(column_type, UTCDateTime) and canonical:
+            fast = _sqlite_utc if dialect.name == "sqlite" else _naive_utc
+            _processors[key] = fast(canonical)
     return _processors[key]
+
+
+def _naive_utc(canonical: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """UTCDateTime elsewhere: the naive UTC time, without a time-zone conversion for UTC."""
+
+    def process(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is UTC:
+            return value.replace(tzinfo=None)
+        return canonical(value)
+
+    return process
 
 
 def _sqlite_utc(canonical: Callable[[Any], Any]) -> Callable[[Any], Any]:

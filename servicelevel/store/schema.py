@@ -109,6 +109,8 @@ class Rollup(Base):
     """Counts per queue x 15-minute interval of entry (UTC start)."""
 
     __tablename__ = "rollups_15min"
+    # The primary key leads with the queue; windows ask for a time range over all queues.
+    __table_args__ = (Index("ix_rollups_15min_interval_start", "interval_start"),)
 
     queue: Mapped[str] = mapped_column(String(80), primary_key=True)
     interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
