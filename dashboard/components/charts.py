@@ -96,93 +96,33 @@ def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name
         return ys + ys[-1:]
 
     # Bands follow the minimum and ideal in force at each point (they may change over time).
-    bad, good = ("minimum", "ideal")
-    if higher_is_better:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=step(bad),
-                mode="lines",
-                line_shape="hv",
-                line={"color": STATUS_COLOUR["breach"], "dash": "dash", "width": 1.5},
-                fill="tozeroy",
-                fillcolor=_fill_colour("breach", 0.08),
-                name="minimum",
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=1,
+    # The lower line is shaded down to zero and the upper one up to the top of the chart: the
+    # minimum is the lower line when higher is better, the ideal when lower is better.
+    lines = {
+        "minimum": ("breach", "dash"),
+        "ideal": ("ideal", "dot"),
+    }
+    lower, upper = ("minimum", "ideal") if higher_is_better else ("ideal", "minimum")
+
+    def band_line(column: str, fill: str) -> go.Scatter:
+        status, dash = lines[column]
+        return go.Scatter(
+            x=x,
+            y=step(column),
+            mode="lines",
+            line_shape="hv",
+            line={"color": STATUS_COLOUR[status], "dash": dash, "width": 1.5},
+            fill=fill,
+            fillcolor=_fill_colour(status, 0.08),
+            name=column,
+            hoverinfo="skip",
         )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[top] * len(x),
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=step(good),
-                mode="lines",
-                line_shape="hv",
-                line={"color": STATUS_COLOUR["ideal"], "dash": "dot", "width": 1.5},
-                fill="tonexty",
-                fillcolor=_fill_colour("ideal", 0.08),
-                name="ideal",
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=1,
-        )
-    else:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=step(good),
-                mode="lines",
-                line_shape="hv",
-                line={"color": STATUS_COLOUR["ideal"], "dash": "dot", "width": 1.5},
-                fill="tozeroy",
-                fillcolor=_fill_colour("ideal", 0.08),
-                name="ideal",
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[top] * len(x),
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=step(bad),
-                mode="lines",
-                line_shape="hv",
-                line={"color": STATUS_COLOUR["breach"], "dash": "dash", "width": 1.5},
-                fill="tonexty",
-                fillcolor=_fill_colour("breach", 0.08),
-                name="minimum",
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=1,
-        )
+
+    top_line = go.Scatter(
+        x=x, y=[top] * len(x), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+    )
+    for trace in (band_line(lower, "tozeroy"), top_line, band_line(upper, "tonexty")):
+        fig.add_trace(trace, row=1, col=1)
     suffix = " %" if unit == "%" else " s"
     for i, (scope, part) in enumerate(frame.groupby("scope", sort=True)):
         colour = SERIES[i % len(SERIES)]
