@@ -588,8 +588,3 @@ def import_file(
             bar.update(max(end - bar.n, 0))
             bar.close()
     return importer.result
-
-
-def file_identity(path: Path) -> tuple[int, int]:
-    stat = os.stat(path)
-    return stat.st_ino, stat.st_size

@@ -45,14 +45,6 @@ SOURCE_KINDS = {
     "complainant_repurchase": ("complaints", "orders"),
 }
 REPURCHASE_DAYS = 90
-SUM_COLUMNS = (
-    "offered",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "unanswered_other",
-    "wait_sum_answered",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +222,7 @@ class _CallFrame:
 
         sums = {c: int_total(c) for c in _INT_SUMS}
         wait_sum = total("wait_sum_answered", opened, g_open).tolist()
-        within = {
-            c: int_total(c) for c in self.columns if c.startswith(("aw:", "bw:"))
-        }
+        within = {c: int_total(c) for c in self.columns if c.startswith(("aw:", "bw:"))}
         waits = self.columns["max_wait"][opened].astype(float)
         max_wait = np.full(size, -np.inf)
         has_wait = ~np.isnan(waits)

@@ -29,15 +29,14 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def interval_start(moment: datetime) -> datetime:
-    """UTC start of the 15-minute interval holding ``moment``."""
-    epoch = int(as_utc(moment).timestamp())
+    """UTC start of the 15-minute interval holding ``moment`` (aware; on the ingest hot path).
+
+    ``timestamp()`` of an aware datetime does not depend on its zone, so no conversion is needed.
+    """
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} has no time zone")
+    epoch = int(moment.timestamp())
     return datetime.fromtimestamp(epoch - epoch % INTERVAL_SECONDS, UTC)
-
-
-def interval_start_epoch(epoch: float) -> int:
-    """Same as :func:`interval_start` on a Unix timestamp, for the ingest hot path."""
-    whole = int(epoch // 1)
-    return whole - whole % INTERVAL_SECONDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,17 +164,6 @@ def write_calls(session: Session, facts: Sequence[CallFact], spec: RollupSpec) -
     return duplicates
 
 
-def add_talk_time(session: Session, updates: Sequence[tuple[CallKey, float, str | None]]) -> None:
-    """Record talk time (COMPLETE*/TRANSFER arriving after the batch that stored CONNECT)."""
-    for (callid, queue, entered_at), talk_s, agent in updates:
-        session.execute(
-            update(Call)
-            .where(Call.callid == callid, Call.queue == queue, Call.entered_at == entered_at)
-            .values(talk_s=talk_s)
-        )
-        del agent  # the agent is already known from CONNECT
-
-
 def talk_times(session: Session, keys: Sequence[CallKey]) -> dict[CallKey, float | None]:
     """Stored talk time of each of ``keys`` (all of them must be stored calls)."""
     found: dict[CallKey, float | None] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,7 +21,7 @@ from sqlalchemy.sql import Insert
 
 from servicelevel.store import bulk
 from servicelevel.store.schema import Call, Meta, Rollup, RollupThreshold
-from servicelevel.timeutil import INTERVAL_SECONDS
+from servicelevel.timeutil import interval_start
 
 META_KEY = "rollup_spec"
 
@@ -54,11 +54,6 @@ class IntervalDelta:
     abandoned_within: dict[float, int] = field(default_factory=dict)
 
 
-def interval_of(entered_at: datetime) -> datetime:
-    epoch = int(entered_at.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % INTERVAL_SECONDS, UTC)
-
-
 def add_call(
     deltas: dict[tuple[str, datetime], IntervalDelta],
     spec: RollupSpec,
@@ -68,7 +63,7 @@ def add_call(
     wait_s: float,
 ) -> None:
     """Add one resolved call to the delta of its (queue, interval of entry)."""
-    key = (queue, interval_of(entered_at))
+    key = (queue, interval_start(entered_at))
     delta = deltas.get(key)
     if delta is None:
         delta = deltas[key] = IntervalDelta()
