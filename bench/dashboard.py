@@ -1,11 +1,18 @@
 """The Live refresh and a one-year Trends view, timed through HTTP as the browser calls them.
 
-A dashboard server runs in its own process on a store holding the generated year (as ``serve``
-does, with a trusted-proxy user header instead of a login). Its clock starts on a busy weekday
-afternoon of that year and runs ``refresh_seconds`` times faster than real time, so every real
-second is a new Live tick: the first request of a tick computes, the others share its result, as
-on a wall of screens. The callbacks are found in ``/_dash-dependencies`` (no ids are assumed but
-the pages' own), and each client POSTs ``/_dash-update-component`` like the browser does.
+A dashboard server runs in its own process on a store holding the generated year, served as
+``serve`` serves it (waitress, 8 threads), with a trusted-proxy user header instead of a login.
+Its clock starts on a busy weekday afternoon of that year and runs ``refresh_seconds`` times
+faster than real time, so every real second is a new refresh tick and the rendered responses
+must be rebuilt every second (ten times as often as on a real wall). The callbacks are found in
+``/_dash-dependencies`` (no ids are assumed but the pages' own), and each client POSTs
+``/_dash-update-component`` back to back, like the browser does but without its pauses.
+
+Two kinds of figures: the latency each request saw (p50/p95, what a screen waits), and the
+server's render time for a tick (evaluation + components + JSON, measured inside the server,
+read from a bench-only ``/_bench-stats`` route). Requests mostly get a response rendered for the
+tick (``dashboard/response_cache.py``); the render figures show what that sharing saves, and
+the Live cost growth from 1M to 10M calls is judged on the render time, which no cache hides.
 
     python bench/dashboard.py --calls 1000000 --runs 5
 """
@@ -13,6 +20,7 @@ the pages' own), and each client POSTs ``/_dash-update-component`` like the brow
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import socket
@@ -35,12 +43,16 @@ HEADER = "X-Bench-User"
 CLOCK_START = datetime(2024, 6, 13, 13, 0, tzinfo=UTC)  # a Thursday, 15:00 in Paris
 CLIENTS = (1, 10, 50)
 GOALS_MS = {"live": 150, "trends-year": 500}
-REQUESTS_PER_CLIENT = 20
+RENDER_SAMPLES = 10  # new-tick renders timed per view at the default 5 runs
+SECONDS_PER_CONFIG = 10  # of load per (view, clients) at the default 5 runs: ten ticks
 
 
 def serve(url: str, port: int, speed: float) -> None:
     """The server process: the real app, on a clock that starts in the generated year."""
+    import flask
     from servicelevel.dashboard.app import create_app
+    from servicelevel.dashboard.state import current
+    from servicelevel.dashboard.wsgi import run_server
 
     from servicelevel.store.engine import make_engine
 
@@ -53,7 +65,18 @@ def serve(url: str, port: int, speed: float) -> None:
         return CLOCK_START + timedelta(seconds=(time.monotonic() - began) * speed)
 
     app = create_app(engine, TARGETS, trusted_header=HEADER, clock=clock)
-    app.run(host="127.0.0.1", port=port, debug=False, threaded=True)
+
+    def stats() -> flask.Response:
+        state = current()
+        return flask.jsonify(
+            renders=state.responses.stats.renders,
+            render_ms=state.responses.stats.render_ms,
+            hits=state.responses.stats.hits,
+            stale_hits=state.responses.stats.stale_hits,
+        )
+
+    app.server.add_url_rule("/_bench-stats", "bench-stats", stats)
+    run_server(app, "127.0.0.1", port)
 
 
 def _free_port() -> int:
@@ -62,13 +85,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _request(base: str, path: str, body: dict[str, Any] | None = None) -> Any:
+def _request(base: str, path: str, body: dict[str, Any] | None = None, *, read: bool = True) -> Any:
+    """One request as the browser makes it (gzip accepted). ``read=False`` (the timed load)
+    takes the response's bytes without decoding them, as the latency a screen waits for."""
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(base + path, data=data, method="POST" if data else "GET")
     req.add_header(HEADER, "bench")
     req.add_header("Content-Type", "application/json")
+    req.add_header("Accept-Encoding", "gzip")
     with urllib.request.urlopen(req, timeout=120) as resp:
-        return json.loads(resp.read() or b"null")
+        raw = resp.read()
+        if not read:
+            return len(raw)
+        if resp.headers.get("Content-Encoding") == "gzip":
+            raw = gzip.decompress(raw)
+        return json.loads(raw or b"null")
 
 
 def _find(dependencies: list[dict[str, Any]], output_id: str) -> dict[str, Any]:
@@ -100,19 +131,20 @@ def _payload(dep: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _load(
-    base: str, body: dict[str, Any], clients: int, per_client: int
-) -> tuple[list[float], int]:
+def _load(base: str, body: dict[str, Any], clients: int, seconds: float) -> tuple[list[float], int]:
+    """``clients`` threads asking back to back for ``seconds`` (several ticks, so renders for
+    new ticks happen under the load); each request's latency."""
     times: list[float] = []
+    stop = time.monotonic() + seconds
     lock = threading.Lock()
     errors: list[Exception] = []
 
     def worker() -> None:
         mine = []
-        for _ in range(per_client):
+        while time.monotonic() < stop:
             began = time.perf_counter()
             try:
-                _request(base, "/_dash-update-component", body)
+                _request(base, "/_dash-update-component", body, read=False)
             except urllib.error.HTTPError as exc:  # counted and reported as failed requests
                 with lock:
                     errors.append(exc)
@@ -127,6 +159,26 @@ def _load(
     for t in threads:
         t.join()
     return times, len(errors)
+
+
+def _renders(base: str, body: dict[str, Any], samples: int) -> list[float]:
+    """The server's render time for ``samples`` new ticks, one client, nothing else running.
+
+    Each round waits for the next tick, asks once (that request is served the previous tick's
+    response and starts the render in the background) and waits until the render is done.
+    """
+    times = []
+    for _ in range(samples):
+        time.sleep(1.05)  # the clock runs refresh_seconds times faster: one tick per second
+        before = _request(base, "/_bench-stats")["renders"]
+        _request(base, "/_dash-update-component", body, read=False)
+        deadline = time.monotonic() + 120
+        while (stats := _request(base, "/_bench-stats"))["renders"] == before:
+            if time.monotonic() > deadline:
+                raise SystemExit("a render did not finish within 120 s")
+            time.sleep(0.02)
+        times.append(stats["render_ms"][-1] / 1000)
+    return times
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -176,13 +228,20 @@ def bench(url: str, runs: int) -> dict[str, Any]:
                 },
             ),
         }
-        for body in bodies.values():  # warm up: imports, first queries, page caches
-            _request(base, "/_dash-update-component", body)
+        for name, body in bodies.items():  # warm up: imports, first queries, page caches
+            answer = _request(base, "/_dash-update-component", body)
+            if not isinstance(answer, dict) or "response" not in answer:
+                raise SystemExit(f"{name}: the callback did not answer as Dash does: {answer!r}")
         views = []
         for name, body in bodies.items():
             for clients in CLIENTS:
-                per_client = max(1, REQUESTS_PER_CLIENT * runs // 5 // clients)
-                times, failed = _load(base, body, clients, per_client)
+                before = _request(base, "/_bench-stats")
+                times, failed = _load(base, body, clients, SECONDS_PER_CONFIG * runs / 5)
+                after = _request(base, "/_bench-stats")
+                renders = after["renders"] - before["renders"]
+                render_ms = (
+                    after["render_ms"][len(after["render_ms"]) - renders :] if renders else []
+                )
                 row = {
                     "view": name,
                     "clients": clients,
@@ -191,14 +250,28 @@ def bench(url: str, runs: int) -> dict[str, Any]:
                     "p50_ms": _pct(times, 0.5),
                     "p95_ms": _pct(times, 0.95),
                     "goal_ms": GOALS_MS.get(name),
+                    "renders": renders,
+                    "render_p50_ms": _pct([m / 1000 for m in render_ms], 0.5),
+                    "render_p95_ms": _pct([m / 1000 for m in render_ms], 0.95),
                 }
                 print(
                     f"  {name:12} {clients:3} client(s): {row['requests']:4} requests "
                     f"({failed} failed), "
-                    f"p50 {row['p50_ms']:.0f} ms, p95 {row['p95_ms']:.0f} ms",
+                    f"p50 {row['p50_ms']:.0f} ms, p95 {row['p95_ms']:.0f} ms; "
+                    f"{renders} renders, p50 {row['render_p50_ms']:.0f} ms, "
+                    f"p95 {row['render_p95_ms']:.0f} ms",
                     flush=True,
                 )
                 views.append(row)
+        renders = {
+            name: _renders(base, body, RENDER_SAMPLES * runs // 5) for name, body in bodies.items()
+        }
+        for name, times in renders.items():
+            print(
+                f"  {name:12} render for a new tick, quiet server: p50 {_pct(times, 0.5):.0f} ms, "
+                f"p95 {_pct(times, 0.95):.0f} ms ({len(times)} renders)",
+                flush=True,
+            )
         rss = psutil.Process(server.pid).memory_info().rss / 1e6
     except Exception:
         print("server log (last lines):\n" + "\n".join(log.read_text().splitlines()[-40:]))
@@ -206,7 +279,14 @@ def bench(url: str, runs: int) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"views": views, "rss_mb": rss}
+    return {
+        "views": views,
+        "rss_mb": rss,
+        "renders": {
+            name: {"p50_ms": _pct(t, 0.5), "p95_ms": _pct(t, 0.95), "count": len(t)}
+            for name, t in renders.items()
+        },
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,8 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         result = bench(url, args.runs)
     for row in result["views"]:
         goal = row["goal_ms"]
-        verdict = "" if goal is None else f" (goal p95 < {goal} ms: " + (
-            "ok)" if row["p95_ms"] < goal else "MISSED)"
+        verdict = (
+            ""
+            if goal is None
+            else f" (goal p95 < {goal} ms: " + ("ok)" if row["p95_ms"] < goal else "MISSED)")
         )
         print(f"dashboard {row['view']} x{row['clients']}: p95 {row['p95_ms']:.0f} ms{verdict}")
     print(f"dashboard serve resident memory: {result['rss_mb']:.0f} MB (goal < 400 MB)")

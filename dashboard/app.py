@@ -25,6 +25,7 @@ from servicelevel.config import TargetsWatcher
 from . import auth, data
 from .components import charts  # noqa: F401  (registers the Plotly theme)
 from .components.shell import banner, navbar
+from .response_cache import cache_key
 from .state import EXTENSION, AppState, current
 
 HERE = Path(__file__).resolve().parent
@@ -165,4 +166,31 @@ def create_app(
     )
     app.layout = shell_layout
     _register_shell_callbacks(app)
+    _share_rendered_responses(app, state)
     return app
+
+
+def _share_rendered_responses(app: dash.Dash, state: AppState) -> None:
+    """Route read-only callbacks through the per-tick response cache (``response_cache``).
+
+    The wrapper sits behind the login guard (a ``before_request`` hook), so only users allowed
+    to see a response can get the shared copy; the role is part of the key all the same.
+    """
+    endpoint = app.config.routes_pathname_prefix + "_dash-update-component"
+    dispatch = app.server.view_functions[endpoint]
+
+    def shared_dispatch() -> Any:
+        user = auth.current_user()
+        key = cache_key(flask.request.get_data(), user.role if user else "")
+        if key is None:
+            return dispatch()
+        targets, errors = state.targets()
+        seconds = targets.operation.refresh_seconds if targets else DEFAULT_REFRESH_S
+        tick = int(state.now().timestamp() // seconds)
+        # A reloaded targets file is a new object: nothing rendered for the old one is served.
+        version = (id(targets), tuple(str(e) for e in errors))
+        return state.responses.serve(
+            (key, version), tick, dispatch, flask.copy_current_request_context
+        )
+
+    app.server.view_functions[endpoint] = shared_dispatch

@@ -25,6 +25,8 @@ from sqlalchemy import Engine
 from servicelevel.config import ConfigIssue, Targets, TargetsWatcher
 from servicelevel.target_history import History, load_history
 
+from .response_cache import ResponseCache
+
 EXTENSION = "servicelevel"
 T = TypeVar("T")
 
@@ -61,6 +63,7 @@ class AppState:
     live_cache: TickCache[Any] = field(default_factory=TickCache)
     history_cache: TickCache[History] = field(default_factory=TickCache)
     banner_cache: TickCache[Any] = field(default_factory=TickCache)
+    responses: ResponseCache = field(default_factory=ResponseCache)
     edit_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def now(self) -> datetime:
@@ -81,6 +84,7 @@ class AppState:
         self.history_cache.clear()
         self.live_cache.clear()
         self.banner_cache.clear()
+        self.responses.clear()
 
 
 def current() -> AppState:

@@ -418,11 +418,21 @@ def status(
     show_default=True,
     help="Also run the scheduled jobs (collectors, alerts, weekly email) in this process.",
 )
+@click.option(
+    "--threads", default=8, show_default=True, help="Requests served at once (waitress threads)."
+)
 def serve(
-    db_url: str | None, targets_path: Path, host: str, port: int, debug: bool, scheduler: bool
+    db_url: str | None,
+    targets_path: Path,
+    host: str,
+    port: int,
+    debug: bool,
+    scheduler: bool,
+    threads: int,
 ) -> None:
     """Run the dashboard (and, unless --no-scheduler, the scheduled jobs)."""
     from servicelevel.dashboard.app import create_app
+    from servicelevel.dashboard.wsgi import run_server
     from servicelevel.store import make_engine
 
     engine = make_engine(db_url)
@@ -434,7 +444,7 @@ def serve(
         worker = start_scheduler(engine, targets_path, collectors=collector_jobs())
     click.echo(f"dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     try:
-        app.run(host=host, port=port, debug=debug)
+        run_server(app, host, port, debug=debug, threads=threads)
     finally:
         if worker is not None:
             worker.shutdown()
@@ -456,6 +466,7 @@ def demo(port: int, history_days: int, seed: int, workdir: Path | None) -> None:
     import tempfile
 
     from servicelevel.dashboard.app import create_app
+    from servicelevel.dashboard.wsgi import run_server
     from servicelevel.demo import DemoSite
 
     root = workdir or Path(tempfile.mkdtemp(prefix="servicelevel-demo-"))
@@ -465,7 +476,7 @@ def demo(port: int, history_days: int, seed: int, workdir: Path | None) -> None:
     site.start()
     app = create_app(site.engine, site.targets_path, demo_note=True)
     click.echo(f"demo dashboard on http://127.0.0.1:{port}/ (no login: local only; Ctrl+C to stop)")
-    app.run(host="127.0.0.1", port=port, debug=False)
+    run_server(app, "127.0.0.1", port)
 
 
 @main.group()
