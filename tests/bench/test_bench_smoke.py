@@ -72,3 +72,27 @@ def test_evaluation_gives_duckdbs_numbers(log: Path, tmp_path: Path) -> None:
     (result,) = json.loads(out.read_text())["evaluate"]
     assert result["identical"], result["differences"]
     assert result["non_empty"] > 0
+
+
+def test_dashboard_serves_every_view_and_times_renders(log: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dashboard.json"
+    run(
+        "dashboard.py", "--log", str(log), "--runs", "1",
+        "--workdir", str(tmp_path), "--json", str(out),
+    )  # fmt: skip
+    result = json.loads(out.read_text())["dashboard"]
+    views = {(r["view"], r["clients"]): r for r in result["views"]}
+    assert set(views) == {(v, c) for v in ("live", "trends-year") for c in (1, 10, 50)}
+    assert all(r["failed"] == 0 and r["requests"] >= r["clients"] for r in views.values())
+    assert {name: r["count"] for name, r in result["renders"].items()} == {
+        "live": 2,
+        "trends-year": 2,
+    }
+    assert result["rss_mb"] > 0
+
+
+def test_results_are_rendered_from_the_recorded_figures(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    run("run_all.py", "--render", "--out", str(out))
+    text = out.read_text()
+    assert "# Benchmark results" in text and "## Scale 10M" in text
