@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=list(SCALES), default="100k")
     parser.add_argument("--queues", type=int, default=50)
-    parser.add_argument("--runs", type=int, help="runs per figure (default 5; 10M: 1)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (medians)")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["ingest", "evaluate", "dashboard"])  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="where logs and stores go (default: tmp)")
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(render_all())
         return 0
     calls = SCALES[args.scale]
-    runs = args.runs or (1 if calls >= 10_000_000 else 5)
+    runs = args.runs
     workdir = Path(tempfile.mkdtemp(prefix="servicelevel-bench-", dir=args.workdir))
     began = time.perf_counter()
 
