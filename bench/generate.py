@@ -49,10 +49,7 @@ def day_weights(days: list[date], rng: np.random.Generator, country: str) -> np.
     """Relative call volume of each day: weekday, public holiday, season, a little noise."""
     calendar = holidays_lib.country_holidays(country, years=sorted({d.year for d in days}))
     weights = np.array(
-        [
-            WEEKDAY_WEIGHT[d.weekday()] * (HOLIDAY_WEIGHT if d in calendar else 1.0)
-            for d in days
-        ]
+        [WEEKDAY_WEIGHT[d.weekday()] * (HOLIDAY_WEIGHT if d in calendar else 1.0) for d in days]
     )
     doy = np.array([d.timetuple().tm_yday for d in days])
     season = 1.0 + 0.15 * np.cos(2 * np.pi * (doy - 20) / 365.0)  # busier in January
