@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, text, type_coerce
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -22,6 +23,8 @@ from servicelevel.store.schema import (
     Order,
     Return,
     Rollup,
+    RollupDay,
+    RollupDayThreshold,
     RollupThreshold,
     Source,
     Survey,
@@ -132,87 +135,81 @@ def call_rollup_columns(
     return frame
 
 
-def call_day_sums(
-    session: Session,
-    start: datetime,
-    end: datetime,
-    intervals: Sequence[tuple[datetime, int, bool]],
-    thresholds: Sequence[float],
+def call_day_rows(
+    session: Session, first: date, last_exclusive: date, thresholds: Sequence[float]
 ) -> pd.DataFrame:
-    """Rollups of [start, end) added up in the database per (queue, day, open).
+    """Stored day rows (``rollups_day``) of the local days [first, last_exclusive).
 
-    ``intervals`` gives, for every 15-minute interval start of the range, the caller's day
-    number and whether the operation was open. Why: a year is a million rollup rows but only
-    queues x days x 2 sums, and the database adds them up faster than Python can read rows.
-    Columns: ``queue``, ``day``, ``open``, the sums of :data:`ROLLUP_COLUMNS` (``max_wait`` is
-    the largest), ``aw:<T>`` / ``bw:<T>`` and ``rows:<T>`` (threshold rows found) per threshold.
+    Why: day, week and month windows are unions of whole local days, and the day level holds
+    their sums already (queues x days x 2 rows for a year, where the 15-minute level has a
+    million). Columns: ``queue``, ``day`` (a ``datetime.date``), ``open`` (bool), the
+    :data:`ROLLUP_COLUMNS`, and ``aw:<T>`` / ``bw:<T>`` for the thresholds with any row in the
+    range (as :func:`call_rollup_columns`). The caller makes sure the day rows are built for its
+    calendar (``rollups.ensure_rollups``).
     """
-    connection = session.connection()
-    dialect = connection.dialect
-    r = Rollup.__table__
-    to_db = r.c.interval_start.type._cached_bind_processor(dialect)
-    starts = [to_db(s) for s, _, _ in intervals]
-    days = [int(d) for _, d, _ in intervals]
-    opened = [bool(o) for _, _, o in intervals]
-    if dialect.name == "postgresql":
-        mapping = (
-            "(SELECT * FROM unnest(CAST(%(starts)s AS timestamp[]), CAST(%(days)s AS integer[]),"
-            " CAST(%(opened)s AS boolean[])) AS u(interval_start, day, open)) AS m"
-        )
-        params: dict[str, Any] = {"starts": starts, "days": days, "opened": opened}
-        mark = "%({})s"
-    else:
-        # A temporary table lives in this connection only; refilled on every call.
-        connection.exec_driver_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS sl_eval_intervals "
-            "(interval_start TEXT PRIMARY KEY, day INTEGER NOT NULL, open INTEGER NOT NULL)"
-        )
-        connection.exec_driver_sql("DELETE FROM sl_eval_intervals")
-        connection.exec_driver_sql(
-            "INSERT INTO sl_eval_intervals VALUES (?, ?, ?)",
-            list(zip(starts, days, [int(o) for o in opened], strict=True)),
-        )
-        mapping = "sl_eval_intervals AS m"
-        params = {}
-        mark = ":{}"
-    joins, sums = [], []
+    d = RollupDay.__table__
+    joined = d
+    threshold_columns = []
     for i, threshold in enumerate(thresholds):
-        params[f"t{i}"] = float(threshold)
-        joins.append(
-            f"LEFT JOIN rollup_thresholds t{i} ON t{i}.queue = r.queue"
-            f" AND t{i}.interval_start = r.interval_start"
-            f" AND t{i}.threshold_s = {mark.format(f't{i}')}"
+        t = RollupDayThreshold.__table__.alias(f"t{i}")
+        joined = joined.outerjoin(
+            t,
+            (t.c.queue == d.c.queue)
+            & (t.c.day == d.c.day)
+            & (t.c.open == d.c.open)
+            & (t.c.threshold_s == float(threshold)),
         )
-        sums.append(
-            f'SUM(t{i}.answered_within) AS "aw:{float(threshold)}", '
-            f'SUM(t{i}.abandoned_within) AS "bw:{float(threshold)}", '
-            f'COUNT(t{i}.queue) AS "rows:{float(threshold)}"'
+        threshold_columns += [
+            t.c.answered_within.label(f"aw:{float(threshold)}"),
+            t.c.abandoned_within.label(f"bw:{float(threshold)}"),
+        ]
+    query = (
+        select(
+            d.c.queue,
+            type_coerce(d.c.day, NullType()).label("day"),
+            type_coerce(d.c.open, NullType()).label("open"),
+            *(d.c[c] for c in ROLLUP_COLUMNS),
+            *threshold_columns,
         )
-    params["start"], params["end"] = to_db(start), to_db(end)
-    totals = ", ".join(
-        f"MAX(r.{c}) AS {c}" if c == "max_wait" else f"SUM(r.{c}) AS {c}" for c in ROLLUP_COLUMNS
+        .select_from(joined)
+        .where(d.c.day >= first, d.c.day < last_exclusive)
     )
-    sql = (
-        f"SELECT r.queue AS queue, m.day AS day, m.open AS open, {totals}"
-        + "".join(f", {s}" for s in sums)
-        + f" FROM rollups_15min r JOIN {mapping} ON m.interval_start = r.interval_start "
-        + " ".join(joins)
-        + f" WHERE r.interval_start >= {mark.format('start')}"
-        + f" AND r.interval_start < {mark.format('end')}"
-        + " GROUP BY r.queue, m.day, m.open"
-    )
-    if dialect.name == "postgresql":
-        result = connection.exec_driver_sql(sql, params)
-    else:
-        result = connection.execute(text(sql), params)
+    result = session.execute(query)
     names = list(result.keys())
-    rows = result.fetchall()
-    columns = zip(*rows, strict=True) if rows else ([] for _ in names)
-    return pd.DataFrame(dict(zip(names, (list(c) for c in columns), strict=True)))
+    rows = result.all()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    # Column by column into typed arrays (pandas inferring each object column cost more than
+    # the query). Raw values: ISO text and 0/1 on SQLite, date and bool on PostgreSQL.
+    data: dict[str, Any] = {}
+    for name, values in zip(names, columns, strict=True):
+        if name == "queue":
+            data[name] = list(values)
+        elif name == "day":
+            if values and isinstance(values[0], str):
+                parsed = {v: date.fromisoformat(v) for v in set(values)}
+                data[name] = [parsed[v] for v in values]
+            else:
+                data[name] = list(values)
+        elif name == "open":
+            data[name] = np.array(values, dtype=bool)
+        elif name in ("wait_sum_answered", "max_wait"):
+            data[name] = np.array(values, dtype=np.float64)  # None (no wait) -> NaN
+        elif name.startswith(("aw:", "bw:")):
+            counts = np.array(values, dtype=np.float64)  # None: no threshold row
+            if rows and not np.isnan(counts).all():
+                data[name] = np.nan_to_num(counts).astype(np.int64)
+        else:
+            data[name] = np.array(values, dtype=np.int64)
+    return pd.DataFrame(data)
 
 
 def known_queues(session: Session) -> list[str]:
-    return sorted(session.execute(select(Rollup.queue).distinct()).scalars())
+    """Every queue with a rollup. The day level, when built, has the same queues in far fewer
+    rows (a distinct over a year of quarter hours costs more than a year of day figures)."""
+    found = session.execute(select(RollupDay.queue).distinct()).scalars().all()
+    if not found:
+        found = session.execute(select(Rollup.queue).distinct()).scalars().all()
+    return sorted(found)
 
 
 def units_sold(session: Session, start: datetime, end: datetime) -> int:
