@@ -3,13 +3,14 @@
 Drawn with HTML and CSS, not a Plotly figure: a wallboard may show thirty tiles refreshed every
 few seconds, and plain elements cost the browser almost nothing. The counts behind the value sit
 in a native ``<details>`` element: one click (or Enter) away, no round trip to the server.
+Elements are built with ``wire.el`` rather than Dash's classes: a large centre has hundreds of
+tiles, rebuilt every tick (see ``wire``).
 """
 
 from __future__ import annotations
 
-from dash import html
-
 from ..data import Tile, WaitingRow
+from .wire import Element, el
 
 
 def _scale_max(tile: Tile) -> float:
@@ -25,25 +26,27 @@ def _pct(value: float, top: float) -> str:
     return f"{max(min(value / top * 100, 100), 0):.2f}%"
 
 
-def gauge(tile: Tile) -> html.Div:
+def gauge(tile: Tile) -> Element:
     """A bar from 0 to the value, with marks at the minimum and the ideal."""
     top = _scale_max(tile)
     fill = (
         []
         if tile.value is None
-        else [html.Div(className="sl-gauge-fill", style={"width": _pct(tile.value, top)})]
+        else [el("Div", className="sl-gauge-fill", style={"width": _pct(tile.value, top)})]
     )
     marks = [
-        html.Div(
-            html.Span(label, className="sl-mark-label"),
+        el(
+            "Div",
+            el("Span", label, className="sl-mark-label"),
             className=f"sl-mark sl-mark-{label}",
             style={"left": _pct(bound, top)},
         )
         for label, bound in (("min", tile.minimum), ("ideal", tile.ideal))
     ]
     better = "higher is better" if tile.higher_is_better else "lower is better"
-    return html.Div(
-        [html.Div(fill, className="sl-gauge-track"), *marks],
+    return el(
+        "Div",
+        [el("Div", fill, className="sl-gauge-track"), *marks],
         className="sl-gauge",
         role="img",
         **{
@@ -53,41 +56,49 @@ def gauge(tile: Tile) -> html.Div:
     )
 
 
-def details(tile: Tile) -> html.Details:
-    rows = [html.Tr([html.Th(label, scope="row"), html.Td(value)]) for label, value in tile.counts]
-    return html.Details(
+def details(tile: Tile) -> Element:
+    rows = [
+        el("Tr", [el("Th", label, scope="row"), el("Td", value)]) for label, value in tile.counts
+    ]
+    return el(
+        "Details",
         [
-            html.Summary("How it is counted"),
-            html.P([html.Strong("Formula: "), tile.formula], className="sl-formula"),
-            html.P([html.Strong("This window: "), tile.calculation], className="sl-calc"),
-            html.Table(html.Tbody(rows), className="table table-sm sl-counts") if rows else None,
+            el("Summary", "How it is counted"),
+            el("P", [el("Strong", "Formula: "), tile.formula], className="sl-formula"),
+            el("P", [el("Strong", "This window: "), tile.calculation], className="sl-calc"),
+            el("Table", el("Tbody", rows), className="table table-sm sl-counts") if rows else None,
         ],
         className="sl-details",
         **{"data-key": tile.key},
     )
 
 
-def tile(t: Tile) -> html.Div:
-    return html.Div(
+def tile(t: Tile) -> Element:
+    return el(
+        "Div",
         [
-            html.Div(
+            el(
+                "Div",
                 [
-                    html.H2(t.name, className="sl-tile-title"),
-                    html.Div(f"{t.scope_text} · {t.window_text}", className="sl-tile-scope"),
-                ]
+                    el("H2", t.name, className="sl-tile-title"),
+                    el("Div", f"{t.scope_text} · {t.window_text}", className="sl-tile-scope"),
+                ],
             ),
-            html.Div(
+            el(
+                "Div",
                 [
-                    html.Span(t.value_text, className="sl-value"),
-                    html.Span(
-                        [html.Span(t.status_icon, **{"aria-hidden": "true"}), " ", t.status_word],
+                    el("Span", t.value_text, className="sl-value"),
+                    el(
+                        "Span",
+                        [el("Span", t.status_icon, **{"aria-hidden": "true"}), " ", t.status_word],
                         className="sl-badge",
                     ),
                 ],
                 className="sl-value-row",
             ),
             gauge(t),
-            html.Div(
+            el(
+                "Div",
                 f"minimum {t.minimum_text} · ideal {t.ideal_text} · {t.volume} counted",
                 className="sl-bounds",
             ),
@@ -103,32 +114,36 @@ def tile(t: Tile) -> html.Div:
     )
 
 
-def waiting_table(rows: tuple[WaitingRow, ...], now_text: str) -> html.Div:
+def waiting_table(rows: tuple[WaitingRow, ...], now_text: str) -> Element:
     if not rows:
-        return html.P("No queue has had a call yet.", className="text-body-secondary")
+        return el("P", "No queue has had a call yet.", className="text-body-secondary")
     body = [
-        html.Tr(
+        el(
+            "Tr",
             [
-                html.Th(r.queue, scope="row"),
-                html.Td(str(r.calls), className="sl-num"),
-                html.Td(r.longest_wait_text, className="sl-num"),
+                el("Th", r.queue, scope="row"),
+                el("Td", str(r.calls), className="sl-num"),
+                el("Td", r.longest_wait_text, className="sl-num"),
             ],
             className="sl-waiting-busy" if r.calls else None,
             **{"data-queue": r.queue},
         )
         for r in rows
     ]
-    head = html.Thead(
-        html.Tr(
+    head = el(
+        "Thead",
+        el(
+            "Tr",
             [
-                html.Th("Queue", scope="col"),
-                html.Th("Waiting now", scope="col", className="sl-num"),
-                html.Th("Longest wait", scope="col", className="sl-num"),
-            ]
-        )
+                el("Th", "Queue", scope="col"),
+                el("Th", "Waiting now", scope="col", className="sl-num"),
+                el("Th", "Longest wait", scope="col", className="sl-num"),
+            ],
+        ),
     )
-    return html.Table(
-        [html.Caption(f"Calls waiting at {now_text}"), head, html.Tbody(body)],
+    return el(
+        "Table",
+        [el("Caption", f"Calls waiting at {now_text}"), head, el("Tbody", body)],
         className="table sl-waiting",
         id="live-waiting-table",
     )
