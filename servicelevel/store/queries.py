@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import Table, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 from sqlalchemy.types import NullType
 
 from servicelevel.store.schema import (
@@ -80,6 +81,25 @@ def call_rollups(
     return frame
 
 
+def _with_thresholds(
+    rows: Table, counts: Table, keys: Sequence[str], thresholds: Sequence[float]
+) -> tuple[FromClause, list[Any]]:
+    """``rows`` outer-joined to its threshold counts, one alias per threshold, and the labelled
+    ``aw:<T>`` / ``bw:<T>`` columns: each threshold's counts land on their row in the database
+    (primary-key look-ups), not in a pandas pivot."""
+    joined: FromClause = rows
+    columns: list[Any] = []
+    for i, threshold in enumerate(thresholds):
+        t = counts.alias(f"t{i}")
+        on = and_(*(t.c[k] == rows.c[k] for k in keys), t.c.threshold_s == float(threshold))
+        joined = joined.outerjoin(t, on)
+        columns += [
+            t.c.answered_within.label(f"aw:{float(threshold)}"),
+            t.c.abandoned_within.label(f"bw:{float(threshold)}"),
+        ]
+    return joined, columns
+
+
 def call_rollup_columns(
     session: Session, start: datetime, end: datetime, thresholds: Sequence[float]
 ) -> pd.DataFrame:
@@ -93,20 +113,9 @@ def call_rollup_columns(
     thresholds with counts in the range, as in :func:`call_rollups`.
     """
     r = Rollup.__table__
-    joined = r
-    threshold_columns = []
-    for i, threshold in enumerate(thresholds):
-        t = RollupThreshold.__table__.alias(f"t{i}")
-        joined = joined.outerjoin(
-            t,
-            (t.c.queue == r.c.queue)
-            & (t.c.interval_start == r.c.interval_start)
-            & (t.c.threshold_s == float(threshold)),
-        )
-        threshold_columns += [
-            t.c.answered_within.label(f"aw:{float(threshold)}"),
-            t.c.abandoned_within.label(f"bw:{float(threshold)}"),
-        ]
+    joined, threshold_columns = _with_thresholds(
+        r, RollupThreshold.__table__, ("queue", "interval_start"), thresholds
+    )
     query = (
         select(
             r.c.queue,
@@ -148,21 +157,9 @@ def call_day_rows(
     calendar (``rollups.ensure_rollups``).
     """
     d = RollupDay.__table__
-    joined = d
-    threshold_columns = []
-    for i, threshold in enumerate(thresholds):
-        t = RollupDayThreshold.__table__.alias(f"t{i}")
-        joined = joined.outerjoin(
-            t,
-            (t.c.queue == d.c.queue)
-            & (t.c.day == d.c.day)
-            & (t.c.open == d.c.open)
-            & (t.c.threshold_s == float(threshold)),
-        )
-        threshold_columns += [
-            t.c.answered_within.label(f"aw:{float(threshold)}"),
-            t.c.abandoned_within.label(f"bw:{float(threshold)}"),
-        ]
+    joined, threshold_columns = _with_thresholds(
+        d, RollupDayThreshold.__table__, ("queue", "day", "open"), thresholds
+    )
     query = (
         select(
             d.c.queue,
