@@ -54,7 +54,11 @@ def import_path(
     if kind == QUEUE_LOG_FILE:
         close_interrupted_runs(engine, asterisk_queue_log.source_name(path))
         return asterisk_queue_log.import_file(
-            engine, path, spec, progress=progress, batch_lines=batch_rows or 20_000
+            engine,
+            path,
+            spec,
+            progress=progress,
+            batch_lines=batch_rows or asterisk_queue_log.BATCH_LINES,
         )
     if kind not in CSV_KINDS:
         raise IngestError(f"unknown file kind {kind}; expected one of {', '.join(FILE_KINDS)}")

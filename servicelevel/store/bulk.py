@@ -10,10 +10,12 @@ the ORM path would store (e.g. ``UTCDateTime`` as naive UTC).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -22,6 +24,8 @@ from sqlalchemy.sql import Insert
 from servicelevel.store.schema import UTCDateTime
 
 _compiled: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+_from_temp: dict[str, str] = {}
+COPY_UPSERT_MIN_ROWS = 2_000  # below this, executemany's round trips cost less than a temp table
 _processors: dict[tuple[str, str, str], Callable[[Any], Any] | None] = {}
 
 
@@ -66,17 +70,27 @@ def _sqlite_utc(canonical: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def _converted(
     table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], dialect: Dialect
 ) -> list[tuple[Any, ...]]:
+    """Rows with each value through its column's bind processor, column by column.
+
+    Why column-wise with a memo for times: a batch's rollup rows share a few thousand interval
+    starts, so converting each distinct datetime once beats converting every row's copy.
+    """
     processors = [(i, p) for i, c in enumerate(columns) if (p := _processor(table, c, dialect))]
     if not processors:
         return [tuple(row) for row in rows]
-    out = []
-    for row in rows:
-        values = list(row)
-        for i, process in processors:
-            if values[i] is not None:
-                values[i] = process(values[i])
-        out.append(tuple(values))
-    return out
+    if not rows:
+        return []
+    cols = [list(c) for c in zip(*rows, strict=True)]
+    for i, process in processors:
+        column = cols[i]
+        if not isinstance(table.c[columns[i]].type, UTCDateTime):
+            cols[i] = [None if v is None else process(v) for v in column]
+            continue
+        # Equal datetimes are the same instant, whose naive UTC value is the same.
+        memo = {v: process(v) for v in set(column) if v is not None}
+        memo[None] = None
+        cols[i] = [memo[v] for v in column]
+    return list(zip(*cols, strict=True))
 
 
 def insert_rows(
@@ -125,6 +139,12 @@ def execute_many(
         _compiled[key] = (str(compiled), order)
     sql, order = _compiled[key]
     values = rows if converted else _converted(table, columns, rows, dialect)
+    if (
+        dialect.name == "postgresql"
+        and len(values) >= COPY_UPSERT_MIN_ROWS
+        and _execute_from_copy(session, name, build, table, columns, values)
+    ):
+        return
     if dialect.positional:
         index = {c: i for i, c in enumerate(columns)}
         if tuple(order) != tuple(columns):
@@ -134,3 +154,160 @@ def execute_many(
     else:
         params = [dict(zip(columns, row, strict=True)) for row in values]
     connection.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+
+
+Column = np.ndarray | str
+
+
+def epoch_text(epochs: np.ndarray) -> np.ndarray:
+    """Whole-second Unix epochs as ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC), vectorised.
+
+    It is the text SQLAlchemy stores for a ``UTCDateTime`` on SQLite (tests/store check it), and
+    a ``timestamp`` PostgreSQL reads in COPY.
+    """
+    stamps = epochs.astype("datetime64[s]").astype("datetime64[us]")
+    text = np.datetime_as_string(stamps, unit="us")  # YYYY-MM-DDTHH:MM:SS.ffffff
+    if len(text):
+        text.view(np.uint32).reshape(len(text), -1)[:, 10] = ord(" ")
+    return text
+
+
+def _nullable(values: np.ndarray) -> np.ndarray:
+    """Objects for the driver: Python scalars, NaN of a float column as None (NULL)."""
+    out = values.astype(object)
+    if values.dtype.kind == "f":
+        out[np.isnan(values)] = None
+    return out
+
+
+def insert_columns(session: Session, table: Table, data: Mapping[str, Column]) -> None:
+    """Plain INSERT of rows given as columns, in the session's transaction.
+
+    Why: rows built one tuple at a time in Python cost more than the insert itself. Each value of
+    ``data`` is a numpy array (one value per row) or a str (the same for every row). Integer
+    arrays for ``UTCDateTime`` columns are whole-second Unix epochs; NaN in a float array is
+    NULL; object arrays hold str or None. The stored values are those :func:`insert_rows` stores.
+    """
+    columns = list(data)
+    lengths = {len(v) for v in data.values() if not isinstance(v, str)}
+    if not lengths or lengths == {0}:
+        return
+    (count,) = lengths
+    connection = session.connection()
+    prepared: dict[str, Column] = {}
+    for name, values in data.items():
+        if isinstance(values, str):
+            prepared[name] = values
+        elif isinstance(table.c[name].type, UTCDateTime):
+            prepared[name] = epoch_text(values).astype(object)
+        elif connection.dialect.name == "postgresql":
+            prepared[name] = values
+        else:
+            prepared[name] = _nullable(values)
+    if connection.dialect.name == "postgresql":
+        _copy_columns(session, table, prepared, count)
+        return
+    listed = [repeat(v, count) if isinstance(v, str) else v.tolist() for v in prepared.values()]
+    rows = list(zip(*listed, strict=False))
+    execute_many(
+        session, f"insert:{table.name}", lambda _: table.insert(), table, columns, rows,
+        converted=True,
+    )  # fmt: skip
+
+
+def _copy_text(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )  # fmt: skip
+
+
+def _copy_columns(session: Session, table: Table, data: Mapping[str, Column], count: int) -> None:
+    """COPY of ``data`` as text built column-wise (numpy formats the numbers in C).
+
+    Falls back to ``write_row`` when a text value holds a tab, newline or backslash (the text
+    would need escaping value by value).
+    """
+    columns = list(data)
+    texts: list[Any] = []
+    backslashes = 0  # those the text must hold: NULL markers and the constants' escapes
+    for values in data.values():
+        if isinstance(values, str):
+            escaped = _copy_text(values)
+            backslashes += count * escaped.count("\\")
+            texts.append(repeat(escaped, count))
+            continue
+        missing = np.isnan(values) if values.dtype.kind == "f" else np.equal(values, None)
+        backslashes += int(missing.sum())
+        text = values.astype(str).astype(object) if values.dtype.kind in "fiu" else values.copy()
+        text[missing] = "\\N"
+        texts.append(text.tolist())
+    block = "\n".join(["\t".join(row) for row in zip(*texts, strict=False)]) + "\n"
+    clean = (
+        block.count("\t") == count * (len(columns) - 1)
+        and block.count("\n") == count
+        and block.count("\\") == backslashes
+        and "\r" not in block
+    )
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    names = ", ".join(columns)
+    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        if clean:
+            copy.write(block)
+            return
+        objects = [
+            repeat(v, count) if isinstance(v, str) else _nullable(v).tolist() for v in data.values()
+        ]
+        for row in zip(*objects, strict=False):
+            copy.write_row(row)
+
+
+def _execute_from_copy(
+    session: Session,
+    name: str,
+    build: Callable[[Dialect], Insert],
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> bool:
+    """PostgreSQL: COPY the rows into a temporary table, then run the statement once as
+    ``INSERT ... SELECT`` from it (its ON CONFLICT clause included).
+
+    Why: executemany sends one statement per row (pipelined, but each row still costs a parse
+    of its parameters on both sides); a rollup batch has hundreds of thousands of rows. The
+    result is the same as long as no two rows hit the same conflict key (one statement cannot
+    update a row twice). PostgreSQL refuses that case, as it refuses a temporary table to a role
+    without the TEMPORARY privilege; then nothing of it is kept (a savepoint) and False tells the
+    caller to use executemany.
+    """
+    import psycopg
+
+    connection = session.connection()
+    dialect = connection.dialect
+    temp = f"_bulk_{table.name}"
+    if name not in _from_temp:
+        from sqlalchemy import column, select
+        from sqlalchemy import table as table_clause
+
+        source = select(*(column(c) for c in columns)).select_from(table_clause(temp))
+        statement = build(dialect).from_select(list(columns), source)
+        _from_temp[name] = str(statement.compile(dialect=dialect))
+    names = ", ".join(columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute("SAVEPOINT bulk_from_copy")
+    try:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{temp}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {table.name} "
+            "WITH NO DATA"
+        )
+        with cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_from_temp[name])
+    except (psycopg.errors.CardinalityViolation, psycopg.errors.InsufficientPrivilege):
+        # Two rows for one key, or a role that may not create temporary tables.
+        cursor.execute("ROLLBACK TO SAVEPOINT bulk_from_copy")
+        return False
+    cursor.execute("RELEASE SAVEPOINT bulk_from_copy")
+    return True
