@@ -51,6 +51,32 @@ class Stopwatch:
             self.total += time.perf_counter() - began
 
 
+def profiled(fn: Callable[[], Any], top: int = 12) -> tuple[Any, list[dict[str, Any]]]:
+    """Run ``fn`` once under cProfile: its result, and the ``top`` functions by own time with
+    their share of the run (what RESULTS.md shows as "the profile that shows it").
+
+    A profiled run is slower than a timed one, so it is an extra run, never one of the timed.
+    Functions are named by package-relative file, never by a path of this machine.
+    """
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    result = profile.runcall(fn)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in stats.values()) or 1.0
+    ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    rows = []
+    for (file, line, name), (_cc, calls, own, cumulative, _callers) in ranked:
+        parts = Path(file).parts
+        where = "/".join(parts[-2:]) if len(parts) > 1 else file
+        rows.append({
+            "function": f"{where}:{line}({name})" if line else name,
+            "calls": calls, "own_s": own, "cumulative_s": cumulative, "share": own / total,
+        })  # fmt: skip
+    return result, rows
+
+
 def time_call(fn: Callable[[], Any]) -> tuple[float, Any]:
     began = time.perf_counter()
     result = fn()

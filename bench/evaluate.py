@@ -32,6 +32,7 @@ from _common import (
     ensure_log,
     fmt_s,
     median,
+    profiled,
     time_call,
     write_json,
 )
@@ -293,7 +294,9 @@ def compare(mine: dict[Key, Figure], theirs: dict[Key, Figure]) -> list[str]:
     return differences
 
 
-def bench(url: str, parquet: Path, runs: int, threads: int | None) -> dict[str, Any]:
+def bench(
+    url: str, parquet: Path, runs: int, threads: int | None, profile: bool = False
+) -> dict[str, Any]:
     from servicelevel.config import load_targets
 
     global _tz
@@ -313,6 +316,7 @@ def bench(url: str, parquet: Path, runs: int, threads: int | None) -> dict[str, 
             flush=True,
         )
     differences = compare(mine, theirs)
+    top = profiled(lambda: ours(url))[1] if profile else []  # an extra, untimed run
     ours_s, ref_s = median(ours_times), median(ref_times)
     return {
         "runs": runs,
@@ -327,6 +331,7 @@ def bench(url: str, parquet: Path, runs: int, threads: int | None) -> dict[str, 
         "identical": not differences,
         "differences": differences[:20],
         "difference_count": len(differences),
+        "profile": top,
     }
 
 
@@ -356,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
     parser.add_argument("--workdir", type=Path, help="where to put the log, store and Parquet")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--profile", action="store_true",
+                        help="an extra, untimed run of ours under cProfile")  # fmt: skip
     args = parser.parse_args(argv)
     calls = SCALES.get(args.calls) or int(args.calls)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="servicelevel-bench-"))
@@ -369,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         parquet = dbs.workdir / "calls.parquet"
         rows = export_parquet(url, parquet)
         print(f"exported {rows:,} raw calls to Parquet (untimed)", flush=True)
-        result = bench(url, parquet, args.runs, args.threads)
+        result = bench(url, parquet, args.runs, args.threads, args.profile)
         result.update(db=make_url(url).get_backend_name(), calls=rows)
     print(report(result), flush=True)
     for line in result["differences"]:

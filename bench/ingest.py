@@ -30,6 +30,7 @@ from _common import (
     Stopwatch,
     fmt_s,
     median,
+    profiled,
     psycopg_conninfo,
     time_call,
     write_json,
@@ -46,7 +47,7 @@ TABLES = {
 FETCH = 50_000
 
 
-def ours(db: Database, log: Path) -> tuple[float, dict[str, int]]:
+def ours(db: Database, log: Path, profile: bool = False) -> tuple[float, dict[str, int]]:
     from servicelevel.collectors.asterisk_queue_log import import_file
 
     from servicelevel.config import load_targets
@@ -56,6 +57,9 @@ def ours(db: Database, log: Path) -> tuple[float, dict[str, int]]:
     spec = rollup_spec(load_targets(TARGETS).unwrap())
     engine = make_engine(db.url)
     try:
+        if profile:
+            result, top = profiled(lambda: import_file(engine, log, spec))
+            return 0.0, {"profile": top}  # type: ignore[dict-item]
         took, result = time_call(lambda: import_file(engine, log, spec))
         assert result.balanced and result.quarantined == 0, result.summary()
         with engine.connect() as conn:
@@ -139,7 +143,9 @@ def _count(db: Database, table: str) -> int:
         engine.dispose()
 
 
-def bench_one(kind: str, log: Path, runs: int, pg_url: str | None) -> dict[str, Any]:
+def bench_one(
+    kind: str, log: Path, runs: int, pg_url: str | None, profile: bool = False
+) -> dict[str, Any]:
     ours_times: list[float] = []
     raw_times: list[float] = []
     counts: dict[str, int] = {}
@@ -160,6 +166,11 @@ def bench_one(kind: str, log: Path, runs: int, pg_url: str | None) -> dict[str, 
             )
             dbs.drop(mine)
             dbs.drop(theirs)
+        top: list[dict[str, Any]] = []
+        if profile:  # one more, untimed run of ours under cProfile
+            mine = dbs.fresh()
+            top = ours(mine, log, profile=True)[1]["profile"]  # type: ignore[assignment]
+            dbs.drop(mine)
     ours_s, raw_s = median(ours_times), median(raw_times)
     rows = counts["calls"] + counts["queue_events"]
     return {
@@ -178,6 +189,7 @@ def bench_one(kind: str, log: Path, runs: int, pg_url: str | None) -> dict[str, 
         "ours_lines_per_s": counts["lines"] / ours_s,
         "ours_rows_per_s": rows / ours_s,
         "raw_rows_per_s": rows / raw_s,
+        "profile": top,
     }
 
 
@@ -204,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                         "create databases (default: a throwaway cluster)")  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="where to put the generated log")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--profile", action="store_true",
+                        help="an extra, untimed run of ours under cProfile")  # fmt: skip
     args = parser.parse_args(argv)
     from _common import ensure_log
 
@@ -213,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results = []
     for kind in kinds:
-        result = bench_one(kind, log, args.runs, args.pg_url)
+        result = bench_one(kind, log, args.runs, args.pg_url, args.profile)
         print(report(result), flush=True)
         results.append(result)
     write_json(args.json, {"ingest": results})

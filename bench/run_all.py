@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", action="append", default=[],
                         choices=["ingest", "evaluate", "dashboard"])  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="where logs and stores go (default: tmp)")
+    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
+                        help="a profiled run of ingest and evaluate (default: to 1M)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--render", action="store_true",
                         help="only rewrite RESULTS.md from bench/results/*.json")  # fmt: skip
@@ -68,11 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generated {calls:,} calls ({lines:,} lines) in {fmt_s(gen_took)}", flush=True)
 
     common = ["--log", str(log), "--workdir", str(workdir)]
+    profile = (
+        ["--profile"] if (args.profile or (args.profile is None and calls <= 1_000_000)) else []
+    )
     results: dict[str, Any] = {}
     with throwaway_postgres() as pg_url:
         if "ingest" not in args.skip:
             results["ingest"] = _run(
-                "ingest.py", [*common, "--runs", str(runs), "--db", "both", "--pg-url", pg_url],
+                "ingest.py",
+                [*common, *profile, "--runs", str(runs), "--db", "both", "--pg-url", pg_url],
                 workdir / "ingest.json",
             )  # fmt: skip
         if not {"evaluate", "dashboard"} <= set(args.skip):
@@ -85,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             common += ["--store", store]
         if "evaluate" not in args.skip:
             results["evaluate"] = _run(
-                "evaluate.py", [*common, "--runs", str(runs)], workdir / "evaluate.json"
+                "evaluate.py", [*common, *profile, "--runs", str(runs)], workdir / "evaluate.json"
             )
         if "dashboard" not in args.skip:
             results["dashboard"] = _run(
@@ -158,6 +164,24 @@ def _growth(records: list[dict[str, Any]]) -> str:
     )
 
 
+def _profile(what: str, top: list[dict[str, Any]] | None) -> list[str]:
+    """The profile behind a figure: top functions by own time in an extra, untimed run."""
+    if not top:
+        return []
+    out = [
+        f"Profile of {what} (an extra run under cProfile, which slows it; top functions by own "
+        "time, share of the profiled run):",
+        "",
+        "| function | calls | own time | share |",
+        "| --- | --- | --- | --- |",
+    ]
+    out += [
+        f"| `{p['function']}` | {p['calls']:,} | {fmt_s(p['own_s'])} | {p['share']:.0%} |"
+        for p in top
+    ]
+    return [*out, ""]
+
+
 def render(
     scale: str,
     calls: int,
@@ -205,6 +229,8 @@ def render(
                 f"{r['raw_rows_per_s']:,.0f} | {r['ratio']:.2f}x | <= {r['goal']}x: {verdict} |"
             )
         out.append("")
+        for r in ingest["ingest"]:
+            out += _profile(f"our import on {r['db']}", r.get("profile"))
     evaluation = results.get("evaluate")
     if evaluation:
         r = evaluation["evaluate"][0]
@@ -219,6 +245,7 @@ def render(
             f"{fmt_s(r['ours_s'])} | {fmt_s(r['duckdb_s'])} | {r['ratio']:.2f}x | "
             f"<= {r['goal']}x: {verdict} | {same} |",
             "",
+            *_profile("our evaluation", r.get("profile")),
         ]
     dashboard = results.get("dashboard")
     if dashboard:
