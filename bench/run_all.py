@@ -134,7 +134,16 @@ def render_all() -> str:
             )
         )  # fmt: skip
     parts.append(_growth(records))
+    parts.append(_limits())
     return "\n".join(parts)
+
+
+def _limits() -> str:
+    """Why a figure is what it is: the section of bench/README.md kept by the engineers who
+    profiled it, repeated here so RESULTS.md states each miss with its cause."""
+    readme = (HERE / "README.md").read_text()
+    marker = "## What limits the figures"
+    return readme[readme.index(marker) :] if marker in readme else ""
 
 
 def _live_cost(record: dict[str, Any]) -> float | None:
