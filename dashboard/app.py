@@ -30,13 +30,11 @@ from .state import EXTENSION, AppState, current
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = "servicelevel.dashboard"
-DEFAULT_REFRESH_S = 10
 
 
 def _refresh_ms(state: AppState) -> int:
     targets, _ = state.targets()
-    seconds = targets.operation.refresh_seconds if targets else DEFAULT_REFRESH_S
-    return int(seconds * 1000)
+    return int(state.refresh_seconds(targets) * 1000)
 
 
 def _operation_name() -> str:
@@ -46,8 +44,7 @@ def _operation_name() -> str:
 
 def _notices(state: AppState) -> list[data.Notice]:
     targets, errors = state.targets()
-    tick = state.tick(targets) if targets else int(state.now().timestamp() // DEFAULT_REFRESH_S)
-    key = (tick, id(targets), tuple(str(e) for e in errors))
+    key = (state.tick(targets), id(targets), tuple(str(e) for e in errors))
     return state.banner_cache.get(
         key, lambda: data.notices(state.engine, targets, errors, state.now(), demo=state.demo)
     )
@@ -185,8 +182,7 @@ def _share_rendered_responses(app: dash.Dash, state: AppState) -> None:
         if key is None:
             return dispatch()
         targets, errors = state.targets()
-        seconds = targets.operation.refresh_seconds if targets else DEFAULT_REFRESH_S
-        tick = int(state.now().timestamp() // seconds)
+        tick = state.tick(targets)
         # A reloaded targets file is a new object: nothing rendered for the old one is served.
         version = (id(targets), tuple(str(e) for e in errors))
         return state.responses.serve(

@@ -28,6 +28,7 @@ from servicelevel.target_history import History, load_history
 from .response_cache import ResponseCache
 
 EXTENSION = "servicelevel"
+DEFAULT_REFRESH_S = 10
 T = TypeVar("T")
 
 
@@ -76,8 +77,12 @@ class AppState:
     def history(self, tick: int) -> History:
         return self.history_cache.get(tick, lambda: load_history(self.engine))
 
-    def tick(self, targets: Targets) -> int:
-        return int(self.now().timestamp() // targets.operation.refresh_seconds)
+    def refresh_seconds(self, targets: Targets | None) -> int:
+        """The page refresh period: the targets' own, or the default while none are loaded."""
+        return targets.operation.refresh_seconds if targets else DEFAULT_REFRESH_S
+
+    def tick(self, targets: Targets | None) -> int:
+        return int(self.now().timestamp() // self.refresh_seconds(targets))
 
     def forget_history(self) -> None:
         """After an edit: the next read must see the new audit row."""

@@ -73,7 +73,7 @@ def body(snap: data.LiveSnapshot | None) -> list[Any]:
 def layout(kiosk: str | None = None, **_query: Any) -> html.Div:
     state = current()
     targets, _ = state.targets()
-    refresh_ms = (targets.operation.refresh_seconds if targets else 10) * 1000
+    refresh_ms = state.refresh_seconds(targets) * 1000
     return html.Div(
         [
             html.H1("Live", className="sl-page-title"),
