@@ -50,10 +50,10 @@ SECONDS_PER_CONFIG = 10  # of load per (view, clients) at the default 5 runs: te
 def serve(url: str, port: int, speed: float) -> None:
     """The server process: the real app, on a clock that starts in the generated year."""
     import flask
+
     from servicelevel.dashboard.app import create_app
     from servicelevel.dashboard.state import current
     from servicelevel.dashboard.wsgi import run_server
-
     from servicelevel.store.engine import make_engine
 
     engine = make_engine(url, upgrade=False)

@@ -53,8 +53,7 @@ Figure = tuple[float | None, int]  # (value, volume)
 
 
 def build_store(url: str, log: Path) -> None:
-    from servicelevel.collectors.asterisk_queue_log import import_file
-
+    from servicelevel.collectors.queue_log.importer import import_file
     from servicelevel.config import load_targets
     from servicelevel.context import rollup_spec
     from servicelevel.store.engine import make_engine

@@ -48,8 +48,7 @@ FETCH = 50_000
 
 
 def ours(db: Database, log: Path, profile: bool = False) -> tuple[float, dict[str, int]]:
-    from servicelevel.collectors.asterisk_queue_log import import_file
-
+    from servicelevel.collectors.queue_log.importer import import_file
     from servicelevel.config import load_targets
     from servicelevel.context import rollup_spec
     from servicelevel.store.engine import make_engine

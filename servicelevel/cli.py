@@ -57,7 +57,7 @@ def collector_jobs(every_seconds: float = 30.0) -> list[CollectorJob]:
     from the targets file at each run, so an edit takes effect without a restart; a broken
     source is recorded (its targets turn stale) and the others go on.
     """
-    from servicelevel.collectors.mapping import load_sources
+    from servicelevel.collectors.mapped.mapping import load_sources
     from servicelevel.collectors.runner import run_sources
     from servicelevel.context import rollup_spec
     from servicelevel.scheduler import CollectorJob
@@ -112,11 +112,11 @@ def targets_check(path: Path | None) -> None:
         click.echo(f"{path}: {len(result.errors)} error(s)", err=True)
         raise SystemExit(2)
     assert result.targets is not None
-    from servicelevel.report_config import report_settings
+    from servicelevel.config.delivery import report_settings
 
     issues = report_settings(result.targets).issues  # [report] and [alerts]
     if result.targets.source:  # [[source]] tables and the mapping files they name
-        from servicelevel.collectors.mapping import MappingInvalid, load_sources
+        from servicelevel.collectors.mapped.mapping import MappingInvalid, load_sources
 
         try:
             load_sources(path, result.targets.source)
@@ -187,7 +187,7 @@ def import_(
     """
     from servicelevel.collectors import runner
     from servicelevel.collectors.base import RunResult
-    from servicelevel.collectors.mapping import CSV_KINDS, load_mapping, load_sources
+    from servicelevel.collectors.mapped.mapping import CSV_KINDS, load_mapping, load_sources
     from servicelevel.context import rollup_spec
     from servicelevel.store import make_engine
 
@@ -307,7 +307,7 @@ def quarantine_replay(
     Rows that now become facts (or duplicates) leave the quarantine; the others stay, with
     their current reason.
     """
-    from servicelevel.collectors.mapping import load_mapping, load_sources
+    from servicelevel.collectors.mapped.mapping import load_mapping, load_sources
     from servicelevel.collectors.replay import replay
     from servicelevel.context import rollup_spec
     from servicelevel.store import make_engine
@@ -399,7 +399,7 @@ def status(
     if as_json:
         click.echo(json.dumps([s.as_json() for s in statuses], indent=2))
         return
-    from servicelevel.report_text import status_table
+    from servicelevel.reports.text import status_table
 
     click.echo(status_table(statuses))
 
@@ -512,8 +512,8 @@ def report_weekly(
     Without --html, --text or --send it prints the plain-text email. --send records the
     sending in the database, so a week goes out once; --force sends it again.
     """
-    from servicelevel import report as weekly
-    from servicelevel.report_config import report_settings
+    from servicelevel.config.delivery import report_settings
+    from servicelevel.reports import weekly
     from servicelevel.store import make_engine
 
     config = load_or_fail(targets_path)

@@ -28,13 +28,15 @@ import tomlkit
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
-from servicelevel.collectors.asterisk_queue_log import import_file
+from servicelevel.collectors.queue_log.importer import import_file
 from servicelevel.config import TargetsWatcher, load_targets
 from servicelevel.context import rollup_spec
 from servicelevel.store import ingest, make_engine
 from servicelevel.store.schema import Complaint, Order, Return, Survey
 
-REPO_TARGETS = Path(__file__).resolve().parents[1] / "targets.toml"
+# The commented example policy ships inside the package (the repository's ./targets.toml links
+# to it), so a wheel install runs the demo as a checkout does.
+REPO_TARGETS = Path(__file__).resolve().parent / "examples" / "targets.toml"
 DEMO_KEY = b"servicelevel-demo"
 
 

@@ -44,10 +44,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from servicelevel import sendlog
 from servicelevel.config import Targets, TargetsWatcher
+from servicelevel.config.delivery import Settings, report_settings
 from servicelevel.errors import ConfigError
-from servicelevel.report_config import Settings, report_settings
+from servicelevel.reports import sendlog
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,8 @@ class Worker:
             )
 
     def _body(self, name: str, args: Sequence[str]) -> Any:
-        from servicelevel import alerts, report
+        from servicelevel.reports import alerts
+        from servicelevel.reports import weekly as report
 
         targets = self.targets()
         if name.startswith("collector:"):
@@ -260,7 +261,7 @@ class Worker:
         return None
 
     def _schedule_retry(self, week: str, now: datetime) -> None:
-        from servicelevel.report import KIND
+        from servicelevel.reports.weekly import KIND
 
         row = sendlog.send_status(self.engine, KIND, week)
         attempts = row.attempts if row is not None else 1

@@ -311,7 +311,7 @@ class Audit(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
-# --- reports, alerts and the scheduler (servicelevel.report, .alerts, .scheduler) --------------
+# --- reports, alerts and the scheduler (servicelevel.reports, servicelevel.scheduler) ------------
 
 
 class SendLog(Base):

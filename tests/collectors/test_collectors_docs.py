@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from servicelevel.collectors.mapping import (
+
+from servicelevel.cli import IMPORT_KINDS
+from servicelevel.collectors.mapped.mapping import (
     COLLECTOR_KINDS,
     FIELDS,
     FieldSpec,
@@ -13,8 +15,6 @@ from servicelevel.collectors.mapping import (
     SkipRule,
     SourceConfig,
 )
-
-from servicelevel.cli import IMPORT_KINDS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "collectors.md").read_text(encoding="utf-8")
 NAMES = sorted(

@@ -14,11 +14,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from servicelevel.collectors.csv_file import import_csv
-from servicelevel.collectors.mapping import load_mapping
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from servicelevel.collectors.mapped.csv_file import import_csv
+from servicelevel.collectors.mapped.mapping import load_mapping
 from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, Complaint, Rollup, RollupThreshold, Survey

@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from servicelevel.collectors.asterisk_queue_log import import_file
 from sqlalchemy import Engine
 
+from servicelevel.collectors.queue_log.importer import import_file
 from servicelevel.config import load_targets
 from servicelevel.context import rollup_spec
 from servicelevel.store import make_engine

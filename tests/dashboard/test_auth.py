@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dashsite import PASSWORDS, save_request_body, write_users
+
 from servicelevel.dashboard.app import create_app
 from servicelevel.dashboard.auth import safe_next
 from servicelevel.dashboard.targets_edit import text_hash

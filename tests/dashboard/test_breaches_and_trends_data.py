@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dashsite import NOW, TODAY
-from servicelevel.dashboard import data_history as dh
-from servicelevel.dashboard import data_queue as dq
 
 from servicelevel.config import load_targets
+from servicelevel.dashboard import data_history as dh
+from servicelevel.dashboard import data_queue as dq
 
 WEEK = (TODAY - timedelta(days=6), TODAY + timedelta(days=1))
 

@@ -6,10 +6,10 @@ import threading
 from datetime import timedelta
 
 from dashsite import NOW
-from servicelevel.dashboard import data, fmt
-from servicelevel.dashboard.state import TickCache
 
 from servicelevel.config import load_targets
+from servicelevel.dashboard import data, fmt
+from servicelevel.dashboard.state import TickCache
 
 
 def _snapshot(site):

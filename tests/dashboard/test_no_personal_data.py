@@ -11,6 +11,7 @@ import gzip
 import re
 
 from dashsite import CALLER_PREFIX, sign_in, write_users
+
 from servicelevel.dashboard.app import create_app
 
 PAGES = (

@@ -15,6 +15,7 @@ from datetime import timedelta
 import flask
 import pytest
 from dashsite import NOW
+
 from servicelevel.dashboard.app import create_app
 from servicelevel.dashboard.response_cache import ResponseCache, cache_key
 from servicelevel.dashboard.state import EXTENSION

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from dashsite import NOW, TODAY
-from servicelevel.dashboard.targets_edit import save_edit
 
 from servicelevel.config import load_targets
-from servicelevel.evaluate import evaluate_range
-from servicelevel.target_history import (
+from servicelevel.config.history import (
     Edit,
     Segment,
     build_history,
     version_on,
 )
+from servicelevel.dashboard.targets_edit import save_edit
+from servicelevel.evaluate import evaluate_range
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 10), date(2026, 3, 20)
 

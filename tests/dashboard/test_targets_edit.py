@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from servicelevel.dashboard.targets_edit import rewrite, save_edit, text_hash
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicelevel.config import load_targets, parse_targets
+from servicelevel.dashboard.targets_edit import rewrite, save_edit, text_hash
 from servicelevel.store.schema import Audit
 
 DAY = date(2026, 3, 10)

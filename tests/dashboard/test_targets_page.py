@@ -4,6 +4,7 @@ a viewer sees the form locked."""
 from __future__ import annotations
 
 from dashsite import sign_in, write_users
+
 from servicelevel.dashboard.app import create_app
 
 

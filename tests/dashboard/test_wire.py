@@ -12,11 +12,11 @@ from typing import Any
 from dash import html
 from dash._utils import to_json
 from dashsite import NOW
+
+from servicelevel.config import load_targets
 from servicelevel.dashboard import data
 from servicelevel.dashboard.components.tiles import tile, waiting_table
 from servicelevel.dashboard.components.wire import el
-
-from servicelevel.config import load_targets
 
 
 def as_component(node: Any) -> Any:

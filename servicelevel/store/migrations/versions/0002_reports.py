@@ -71,9 +71,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_flips")),
     )
     with op.batch_alter_table("alert_flips", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_alert_flips_created_at"), ["created_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_alert_flips_created_at"), ["created_at"], unique=False)
         # For alerts.send_pending: "WHERE processed IS NULL ORDER BY id".
         batch_op.create_index(
             "ix_alert_flips_pending",

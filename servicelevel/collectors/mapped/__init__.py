@@ -1,0 +1,1 @@
+"""Mapped sources: CSV files and SQL queries read through a [[source]] column mapping."""

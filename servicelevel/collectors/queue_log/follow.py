@@ -1,0 +1,265 @@
+"""Follow a live Asterisk ``queue_log``: growth, rotation and truncation, from a saved position.
+
+Why this is more than ``tail -f``: logrotate (or Asterisk's own ``logger rotate``) moves the file
+away while we are reading it, and the position we saved (offset + inode) must still tell us,
+after a restart, exactly which lines are already stored. Three cases:
+
+* **growth**: same inode, at least as long as the saved offset -> read on from the offset;
+* **rotation by rename** (``queue_log`` -> ``queue_log.1``, a new ``queue_log``): the file with
+  the saved inode is found among the rotated siblings and finished first, then any newer
+  sibling, then the new file from its start;
+* **truncation in place** (logrotate ``copytruncate``): the saved offset is past the end of the
+  file. The copy is the sibling whose bytes just before the offset match the fingerprint saved
+  with the position; it is finished from the offset, then the file is read from its start.
+
+A file under the same name and inode but with other content (inode numbers are reused) fails
+the fingerprint check and is read from its start. Compressed rotations (``.gz``...) are not
+read: when the file we stopped in is gone, the run says so in a note instead of guessing.
+A last line without a newline is left for the next pass (Asterisk may be writing it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from servicelevel.collectors.base import RunResult
+from servicelevel.collectors.mapped.tabular import close_interrupted_runs
+from servicelevel.collectors.queue_log.importer import COLLECTOR, QueueLogImporter, source_name
+from servicelevel.store import ingest
+from servicelevel.store.rollups import RollupSpec
+
+TAIL_BYTES = 64
+COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4")
+SETTLE_SECONDS = 5.0  # a rotated file written to this recently may still get its last line
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Part of one file to read: from ``start`` to its end."""
+
+    path: Path
+    inode: int
+    start: int
+    complete: bool  # rotated away: a last line without a newline is still a line
+
+
+def fingerprint(handle: IO[bytes], offset: int) -> str:
+    """``tail:<offset>:<hash of the bytes before offset>``."""
+    start = max(0, offset - TAIL_BYTES)
+    handle.seek(start)
+    digest = hashlib.sha1(handle.read(offset - start)).hexdigest()[:20]
+    return f"tail:{offset}:{digest}"
+
+
+def _matches(path: Path, offset: int, mark: str | None) -> bool:
+    if not mark or not mark.startswith(f"tail:{offset}:"):
+        return False
+    try:
+        with path.open("rb") as handle:
+            return fingerprint(handle, offset) == mark
+    except OSError:
+        return False
+
+
+def rotated_siblings(path: Path) -> list[tuple[Path, os.stat_result]]:
+    """``queue_log.1``, ``queue_log-20240301``...: uncompressed, oldest first."""
+    found = []
+    for pattern in (f"{path.name}.*", f"{path.name}-*"):
+        for candidate in path.parent.glob(pattern):
+            if candidate.name.endswith(COMPRESSED) or not candidate.is_file():
+                continue
+            try:
+                found.append((candidate, candidate.stat()))
+            except OSError:
+                continue
+    return sorted(found, key=lambda item: (item[1].st_mtime, item[0].name), reverse=False)
+
+
+class QueueLogFollower:
+    """Reads what is new in a live queue_log on each :meth:`run_once`; one ingest run in all."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        path: str | Path,
+        spec: RollupSpec,
+        *,
+        name: str | None = None,
+        batch_lines: int = 20_000,
+        now: datetime | None = None,
+    ) -> None:
+        self.engine = engine
+        self.path = Path(path)
+        self.name = name or source_name(self.path)
+        close_interrupted_runs(engine, self.name)
+        self.importer = QueueLogImporter(engine, spec, self.name, batch_lines=batch_lines, now=now)
+        self._finished = False
+        self._noted: set[str] = set()
+
+    @property
+    def result(self) -> RunResult:
+        return self.importer.result
+
+    def _note(self, text: str) -> None:
+        if text not in self._noted:
+            self._noted.add(text)
+            self.result.notes.append(text)
+
+    # -- where to read ----------------------------------------------------------------------
+    def plan(self) -> list[Segment]:
+        """The file parts to read now, oldest first, from the saved position."""
+        with Session(self.engine) as session:
+            saved = ingest.get_source(session, self.name)
+            inode, offset, mark = (
+                (saved.inode, saved.offset or 0, saved.watermark) if saved else (None, 0, None)
+            )
+        try:
+            current: os.stat_result | None = self.path.stat()
+        except FileNotFoundError:
+            current = None  # between the rename and the new file: read the rotated one
+        if inode is None:
+            return [Segment(self.path, current.st_ino, 0, False)] if current else []
+        if current is not None and current.st_ino == inode:
+            if current.st_size >= offset and (
+                not offset
+                or not (mark or "").startswith(f"tail:{offset}:")
+                or _matches(self.path, offset, mark)
+            ):
+                return [Segment(self.path, inode, offset, False)]  # it grew (or nothing new)
+            # Truncated (copytruncate), perhaps written again past our offset: finish the copy.
+            copy = next(
+                (
+                    (p, st)
+                    for p, st in reversed(rotated_siblings(self.path))
+                    if st.st_size >= offset and _matches(p, offset, mark)
+                ),
+                None,
+            )
+            if copy is not None:
+                return [
+                    Segment(copy[0], copy[1].st_ino, offset, True),
+                    Segment(self.path, inode, 0, False),
+                ]
+            if current.st_size >= offset:
+                self._note(f"{self.path.name} was replaced (same inode, other content): "
+                           "read again from its start")  # fmt: skip
+            else:
+                self._note(
+                    f"{self.path.name} was truncated and no copy of it was found: lines "
+                    f"written after byte {offset} before the truncation were not read"
+                )
+            return [Segment(self.path, inode, 0, False)]
+        siblings = rotated_siblings(self.path)
+        at = next((i for i, (_, st) in enumerate(siblings) if st.st_ino == inode), None)
+        segments = []
+        if at is None:
+            self._note(f"the file read last (inode {inode}) is gone: lines written to it after "
+                       f"byte {offset} were not read")  # fmt: skip
+        else:
+            old_path, old = siblings[at]
+            segments.append(Segment(old_path, inode, min(offset, old.st_size), True))
+            segments += [Segment(p, st.st_ino, 0, True) for p, st in siblings[at + 1 :]]
+        if current is not None:
+            segments.append(Segment(self.path, current.st_ino, 0, False))
+        return segments
+
+    # -- reading ----------------------------------------------------------------------------
+    def run_once(self, *, final: bool = False) -> RunResult:
+        """Read everything new (across a rotation) and commit it; returns the run so far."""
+        for segment in self.plan():
+            if not self._read(segment):
+                break  # a rotated file may still get its last line: come back next time
+        self.importer.expire_stale()
+        self.importer.flush(final=final)  # also on an idle pass: the source is alive
+        if final:
+            self._finished = True
+        return self.result
+
+    def _read(self, segment: Segment) -> bool:
+        """Read one segment; False when it ended early (its last line is still being written)."""
+        try:
+            handle = segment.path.open("rb")
+        except FileNotFoundError:
+            return True  # rotated again meanwhile: the next plan finds it
+        with handle:
+            if os.fstat(handle.fileno()).st_ino != segment.inode:
+                return False  # replaced between plan and open: plan again next time
+            end = segment.start
+            complete = segment.complete
+            if complete:
+                age = time.time() - os.fstat(handle.fileno()).st_mtime
+                complete = age >= SETTLE_SECONDS
+            for raw, start, end in _lines(handle, segment.start, complete):
+                where = f"{segment.path.name}@{start}"
+                if raw.strip():
+                    self.importer.feed_raw(_decode(raw), where)
+                else:
+                    self.importer.batch.lines += 1
+                    self.importer.result.read += 1
+                    self.importer._quarantine(where, "empty line", "")
+                if self.importer.batch.lines >= self.importer.batch_lines:
+                    self._flush((segment.inode, end, handle))
+            self._flush((segment.inode, end, handle))
+            return not segment.complete or end >= os.fstat(handle.fileno()).st_size
+
+    def _flush(self, at: tuple[int, int, IO[bytes]]) -> None:
+        inode, offset, handle = at
+        mark = fingerprint(handle, offset)
+        handle.seek(offset)
+
+        def save_mark(session: Session) -> None:
+            ingest.save_position(
+                session, self.name, collector=COLLECTOR, kind="calls",
+                inode=inode, offset=offset, watermark=mark,
+            )  # fmt: skip
+
+        self.importer.flush(position=(inode, offset), also=save_mark)
+
+    def close(self) -> None:
+        """Commit what is pending and finish the run."""
+        if self._finished:
+            return
+        self.importer.flush()
+        with Session(self.engine) as session, session.begin():
+            assert self.result.run_id is not None
+            ingest.finish_run(session, self.result.run_id, "ok")
+        self._finished = True
+
+    def follow(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Poll until ``stop`` is set (the scheduler's job runs this in a thread)."""
+        try:
+            while not stop.is_set():
+                self.run_once()
+                stop.wait(interval)
+        finally:
+            self.close()
+
+
+def _lines(handle: IO[bytes], offset: int, complete: bool) -> Iterator[tuple[bytes, int, int]]:
+    """(line, start, end); a last line without a newline only when the file is complete."""
+    handle.seek(offset)
+    position = offset
+    for raw in handle:
+        if not raw.endswith(b"\n") and not complete:
+            return
+        end = position + len(raw)
+        yield raw, position, end
+        position = end
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")  # caller names arrive in whatever the trunk sent

@@ -1,0 +1,366 @@
+"""What the Live and Sources pages and the banner show, as plain data (no Dash here).
+
+Why a module of its own: callbacks stay thin (read inputs, call one function here, build
+components), and every figure on a page can be tested without a browser. Everything returned is
+already safe to send to a browser: no caller numbers, no agent names, raw input masked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from servicelevel.config import CALL_KPIS, ConfigIssue, Targets
+from servicelevel.config.history import History
+from servicelevel.evaluate import Status, evaluate_at
+from servicelevel.store import queries
+from servicelevel.store.schema import IngestRun, Quarantine, Source
+from servicelevel.timeutil import Window
+
+from . import fmt
+
+# --------------------------------------------------------------------------------------------
+# Live
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One target in one scope, as the wallboard shows it."""
+
+    key: str
+    target_id: str
+    name: str
+    kpi: str
+    scope: str
+    scope_text: str
+    window_text: str
+    value: float | None
+    value_text: str
+    unit: str
+    minimum: float
+    ideal: float
+    minimum_text: str
+    ideal_text: str
+    higher_is_better: bool
+    status: str
+    status_word: str
+    status_icon: str
+    formula: str
+    calculation: str
+    counts: tuple[tuple[str, str], ...]
+    volume: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingRow:
+    queue: str
+    calls: int
+    longest_wait_s: float | None
+    longest_wait_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSnapshot:
+    now: datetime
+    tz_name: str
+    now_text: str
+    tiles: tuple[Tile, ...]
+    waiting: tuple[WaitingRow, ...]
+    last_event_text: str
+    last_read_text: str
+    compute_ms: float
+
+
+def window_text(window: Window, now: datetime) -> str:
+    """How the wallboard names the current window: "today", "this week", "10:00-10:15"."""
+    local = window.start_local
+    if window.kind == "day":
+        today = now.astimezone(window.tz).date()
+        return "today" if local.date() == today else local.strftime("%a %d %b")
+    if window.kind == "week":
+        return f"this week (W{local.isocalendar()[1]:02d})"
+    if window.kind == "month":
+        return "this month (" + local.strftime("%B") + ")"
+    return f"{local:%H:%M}–{window.end_local:%H:%M}"
+
+
+def _calculation(status: Status) -> str:
+    k, unit = status.kpi, status.target.unit
+    if k.value is None:
+        return "no calls counted yet" if status.target.kpi in CALL_KPIS else "nothing counted yet"
+    if status.target.kpi == "longest_wait":
+        return f"longest wait {fmt.duration_text(k.value)}"
+    if status.target.kpi == "asa":
+        return f"{k.numerator:.0f} s of waiting / {k.denominator:g} answered = {k.value:.1f} s"
+    shown = fmt.value_text(k.value, unit)
+    return f"{k.numerator:g} / {k.denominator:g} = {shown}"
+
+
+def counts_of(status: Status, short_abandon_s: float) -> tuple[tuple[str, str], ...]:
+    """The counts behind a value, labelled for a supervisor."""
+    b = status.breakdown()
+    rows: list[tuple[str, str]] = []
+    if status.counts is not None:
+        t = status.target.threshold_seconds
+        rows.append(("Offered", str(b["offered"])))
+        rows.append(("Answered", str(b["answered"])))
+        if t is not None:
+            rows.append((f"Answered within {t:g} s", str(b["answered_within_t"])))
+        rows.append(("Abandoned", str(b["abandoned"])))
+        if t is not None and status.target.abandons == "success_within_t":
+            rows.append((f"Abandoned within {t:g} s", str(b["abandoned_within_t"])))
+        rows.append(("Timed out or left the queue", str(b["unanswered_other"])))
+        rows.append(
+            (f"Short abandons (< {short_abandon_s:g} s, left out)", str(b["short_abandoned"]))
+        )
+        rows.append(("Outside business hours (left out)", str(b["out_of_hours"])))
+        return tuple(rows)
+    labels = {
+        "units_returned": "Units returned",
+        "units_sold": "Units sold",
+        "satisfied": "Satisfied (4 or 5)",
+        "respondents": "Respondents",
+        "repurchasers": "Bought again within 90 days",
+        "resolved": "Complaints resolved",
+    }
+    for key, label in labels.items():
+        if key in b:
+            rows.append((label, str(b[key])))
+    if b.get("provisional"):
+        rows.append(("Provisional", f"yes: final on {b.get('final_on')}; no breach before"))
+    return tuple(rows)
+
+
+def tile_of(status: Status, targets: Targets, now: datetime) -> Tile:
+    target, unit = status.target, status.target.unit
+    return Tile(
+        key=f"{target.id}|{status.scope}",
+        target_id=target.id,
+        name=target.name,
+        kpi=target.kpi,
+        scope=status.scope,
+        scope_text=fmt.scope_text(status.scope) if target.kpi in CALL_KPIS else "Whole operation",
+        window_text=window_text(status.window, now),
+        value=status.value,
+        value_text=fmt.value_text(status.value, unit),
+        unit=unit,
+        minimum=target.minimum,
+        ideal=target.ideal,
+        minimum_text=fmt.bound_text(target.minimum, unit),
+        ideal_text=fmt.bound_text(target.ideal, unit),
+        higher_is_better=target.higher_is_better,
+        status=status.status,
+        status_word=fmt.STATUS_WORD[status.status],
+        status_icon=fmt.STATUS_ICON[status.status],
+        formula=target.formula(targets.operation.short_abandon_seconds),
+        calculation=_calculation(status),
+        counts=counts_of(status, targets.operation.short_abandon_seconds),
+        volume=status.kpi.volume,
+    )
+
+
+def waiting_rows(session: Session, now: datetime) -> tuple[WaitingRow, ...]:
+    """Calls waiting now and the longest current wait, for every known queue."""
+    waiting = {w.queue: w for w in queries.waiting_now(session)}
+    rows = []
+    for queue in sorted(set(queries.known_queues(session)) | set(waiting)):
+        w = waiting.get(queue)
+        wait = None
+        if w is not None and w.oldest_entered_at is not None:
+            wait = max((now - w.oldest_entered_at).total_seconds(), 0.0)
+        calls = w.calls if w is not None else 0
+        rows.append(WaitingRow(queue, calls, wait, fmt.duration_text(wait) if calls else "–"))
+    return tuple(rows)
+
+
+def _call_sources(session: Session) -> list[Source]:
+    return [s for s in queries.source_health(session) if s.kind == "calls"]
+
+
+def live_snapshot(
+    engine: Engine, targets: Targets, history: History, now: datetime
+) -> LiveSnapshot:
+    """Everything the Live page shows, evaluated once (callers cache it per refresh tick)."""
+    started = time.perf_counter()
+    tz = targets.operation.tz
+    statuses = evaluate_at(engine, targets, now, now=now, history=history)
+    tiles = tuple(tile_of(s, targets, now) for s in statuses)
+    with Session(engine) as session:
+        waiting = waiting_rows(session, now)
+        sources = _call_sources(session)
+    events = [s.last_event_at for s in sources if s.last_event_at is not None]
+    reads = [s.last_ok_at for s in sources if s.last_ok_at is not None]
+    return LiveSnapshot(
+        now=now,
+        tz_name=targets.operation.timezone,
+        now_text=fmt.local_time(now, tz),
+        tiles=tiles,
+        waiting=waiting,
+        last_event_text=fmt.local_time(max(events), tz) if events else "no call data yet",
+        last_read_text=fmt.local_time(max(reads), tz) if reads else "never",
+        compute_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Banner
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    level: str  # danger | warning | info (Bootstrap alert colours)
+    title: str
+    lines: tuple[str, ...] = ()
+
+
+def notices(
+    engine: Engine,
+    targets: Targets | None,
+    errors: Sequence[ConfigIssue],
+    now: datetime,
+    *,
+    demo: bool = False,
+) -> list[Notice]:
+    """What must not go unnoticed: a broken targets file, a silent or failing source."""
+    out: list[Notice] = []
+    if demo:
+        out.append(
+            Notice(
+                "info",
+                "Demo: simulated calls, no login. This dashboard only answers on this computer "
+                "(127.0.0.1).",
+            )
+        )
+    if errors:
+        title = (
+            "The targets file has errors: the dashboard keeps the last good targets."
+            if targets is not None
+            else "The targets file has errors and no good version was loaded yet."
+        )
+        out.append(Notice("danger", title, tuple(str(e) for e in errors)))
+    if targets is None:
+        return out
+    stale_after = timedelta(minutes=targets.operation.stale_after_minutes)
+    tz = targets.operation.tz
+    with Session(engine) as session:
+        sources = queries.source_health(session)
+    if not sources:
+        out.append(Notice("info", "No data source has been read yet."))
+    silent, failing = [], []
+    for s in sources:
+        if s.last_error:
+            failing.append(
+                f"{s.name} ({s.kind}): failed at {fmt.local_datetime(s.last_error_at, tz)}: "
+                f"{fmt.mask_numbers(s.last_error)[:300]}"
+            )
+        if s.last_ok_at is None or now - s.last_ok_at > stale_after:
+            silent.append(
+                f"{s.name} ({s.kind}): last read {fmt.age_text(s.last_ok_at, now)}"
+                + (f" ({fmt.local_datetime(s.last_ok_at, tz)})" if s.last_ok_at else "")
+            )
+    if failing:
+        out.append(Notice("danger", "A data source is failing.", tuple(failing)))
+    if silent:
+        minutes = f"{targets.operation.stale_after_minutes:g}"
+        out.append(
+            Notice(
+                "warning",
+                f"A data source has been silent for more than {minutes} min: its figures "
+                "are stale.",
+                tuple(silent),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+
+def source_rows(engine: Engine, targets: Targets, now: datetime) -> list[dict[str, Any]]:
+    """One row per source: its last run's accounting, freshness and lag."""
+    tz = targets.operation.tz
+    stale_after = timedelta(minutes=targets.operation.stale_after_minutes)
+    with Session(engine) as session:
+        sources = queries.source_health(session)
+        latest = (
+            select(IngestRun.source, func.max(IngestRun.id).label("id"))
+            .group_by(IngestRun.source)
+            .subquery()
+        )
+        runs = {
+            r.source: r
+            for r in session.execute(
+                select(IngestRun).join(latest, IngestRun.id == latest.c.id)
+            ).scalars()
+        }
+        waiting_quarantine = dict(
+            session.execute(
+                select(Quarantine.source, func.count())
+                .where(Quarantine.replayed_at.is_(None))
+                .group_by(Quarantine.source)
+            ).all()
+        )
+    rows = []
+    for s in sources:
+        run = runs.get(s.name)
+        lag = (now - s.last_event_at).total_seconds() if s.last_event_at else None
+        silent = s.last_ok_at is None or now - s.last_ok_at > stale_after
+        state = "failing" if s.last_error else ("silent" if silent else "ok")
+        rows.append(
+            {
+                "source": s.name,
+                "collector": s.collector,
+                "kind": s.kind,
+                "state": state,
+                "last_read": fmt.local_datetime(s.last_ok_at, tz) or "never",
+                "last_data": fmt.local_datetime(s.last_event_at, tz) or "–",
+                "lag": fmt.duration_text(lag) if lag is not None else "–",
+                "last_run": fmt.local_datetime(run.started_at, tz) if run else "–",
+                "run_status": run.status if run else "–",
+                "read": run.read if run else None,
+                "stored": run.stored if run else None,
+                "duplicates": run.duplicates if run else None,
+                "quarantined": run.quarantined if run else None,
+                "quarantine_waiting": int(waiting_quarantine.get(s.name, 0)),
+                "error": fmt.mask_numbers(s.last_error or run.error if run else s.last_error),
+            }
+        )
+    return rows
+
+
+def quarantine_rows(
+    engine: Engine, targets: Targets, *, source: str | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """The newest quarantined input rows with their reasons; digits that could be a phone
+    number are masked in every text field."""
+    tz = targets.operation.tz
+    query = select(Quarantine).order_by(Quarantine.id.desc()).limit(limit)
+    if source:
+        query = query.where(Quarantine.source == source)
+    with Session(engine) as session:
+        rows = session.execute(query).scalars().all()
+    return [
+        {
+            "when": fmt.local_datetime(r.quarantined_at, tz),
+            "source": r.source,
+            "location": fmt.mask_numbers(r.location),
+            "reason": fmt.mask_numbers(r.reason),
+            "raw": fmt.mask_numbers(r.raw),
+            "replayed": fmt.local_datetime(r.replayed_at, tz) if r.replayed_at else "",
+        }
+        for r in rows
+    ]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,93 @@
+"""Words, numbers and times as the dashboard shows them.
+
+Why one module: every page shows times in the operation's zone (never the browser's) with the zone
+named, a status as a word and an icon as well as a colour, and raw input with phone numbers
+masked. Keeping those rules here means a new page cannot forget one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from servicelevel.reports.text import format_value
+
+STATUS_WORD = {
+    "ideal": "Ideal",
+    "met": "Met",
+    "breach": "Breach",
+    "no_data": "No data",
+    "stale": "Stale",
+}
+# Shapes differ as well as colours, so a colour-blind supervisor reads the status too.
+STATUS_ICON = {"ideal": "★", "met": "✓", "breach": "✕", "no_data": "–", "stale": "⏸"}
+
+# A phone number: 6 or more digits, possibly split by spaces, dots, dashes, slashes or
+# brackets, with an optional leading "+". Timestamps and call ids are masked as well; the
+# reason and location of a quarantined line say what went wrong without them.
+_NUMBER = re.compile(r"\+?\d(?:[ .\-/()]*\d){5,}")
+MASK = "######"
+
+
+def mask_numbers(text: str | None) -> str:
+    """``text`` with every run of 6+ digits (a possible phone number) replaced by ``######``."""
+    if not text:
+        return ""
+    return _NUMBER.sub(MASK, text)
+
+
+def value_text(value: float | None, unit: str) -> str:
+    return format_value(value, unit)
+
+
+def bound_text(value: float, unit: str) -> str:
+    """A minimum or ideal as written in targets.toml: 80 %, 92.5 %, 60 s."""
+    number = f"{value:g}"
+    return f"{number} %" if unit == "%" else f"{number} s"
+
+
+def tz_abbrev(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Z")
+
+
+def local_time(moment: datetime | None, tz: ZoneInfo, *, seconds: bool = True) -> str:
+    """``14:32:05 CET``: a time of day in the operation's zone, with the zone."""
+    if moment is None:
+        return "never"
+    local = moment.astimezone(tz)
+    return local.strftime("%H:%M:%S %Z" if seconds else "%H:%M %Z")
+
+
+def local_datetime(moment: datetime | None, tz: ZoneInfo) -> str:
+    """``2026-03-10 14:32 CET``."""
+    if moment is None:
+        return ""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def duration_text(seconds: float | None) -> str:
+    """``45 s``, ``3 min 05 s``, ``2 h 10 min``, ``3 d 4 h``."""
+    if seconds is None:
+        return "n/a"
+    seconds = max(float(seconds), 0.0)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{minutes} min {rest:02d} s"
+    if seconds < 86400:
+        hours, rest = divmod(round(seconds) // 60, 60)
+        return f"{hours} h {rest:02d} min"
+    days, rest = divmod(round(seconds) // 3600, 24)
+    return f"{days} d {rest} h"
+
+
+def age_text(since: datetime | None, now: datetime) -> str:
+    if since is None:
+        return "never"
+    return duration_text((now - since) / timedelta(seconds=1)) + " ago"
+
+
+def scope_text(scope: str) -> str:
+    return "All queues" if scope == "*" else scope

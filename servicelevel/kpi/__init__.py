@@ -1,0 +1,1 @@
+"""KPI definitions: pure maths on counts (no database, no I/O)."""

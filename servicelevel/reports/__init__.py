@@ -1,0 +1,1 @@
+"""What people read away from the dashboard: the weekly email, its charts and text, alerts."""

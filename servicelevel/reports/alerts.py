@@ -1,0 +1,320 @@
+"""Breach alerts: a message when a target goes below its minimum, and one when it recovers.
+
+A KPI that wobbles around its minimum must not send ten messages. Each check (the scheduler
+runs :func:`check` every ``check_every_minutes``) classifies every watched (target, queue)
+as *bad* (status ``breach``), *good* (on the good side of the minimum by at least
+``recovery_margin``) or *neutral* (in between, ``no_data`` or ``stale``), and keeps one
+:class:`~servicelevel.store.schema.AlertState` row per (target, queue):
+
+* ``ok`` -> ``breach`` once bad has been seen for ``hold_minutes`` and in ``hold_windows`` of
+  the target's windows, with no good observation in between (neutral ones don't reset it);
+* ``breach`` -> ``ok`` once good has held the same way; a value just above the minimum is
+  neutral, so the margin stops a recovered-breached-recovered see-saw.
+
+Each confirmed change is an :class:`~servicelevel.store.schema.AlertFlip` row (healthchecks'
+Flip). :func:`send_pending` claims unprocessed flips one by one (``UPDATE ... WHERE processed IS
+NULL``), commits, then emails and POSTs them; ``digest_after`` or more at once go as one digest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from servicelevel.config import Target, Targets
+from servicelevel.config.delivery import AlertSettings, Settings
+from servicelevel.evaluate import ALL, Status, evaluate_at
+from servicelevel.reports.text import format_value
+from servicelevel.store.schema import AlertFlip, AlertState
+
+log = logging.getLogger(__name__)
+
+Observation = Literal["bad", "good", "neutral"]
+WEBHOOK_TIMEOUT_S = 10
+
+
+def observe(status: Status, margin: float) -> Observation:
+    if status.status == "breach":
+        return "bad"
+    if status.status not in ("met", "ideal") or status.value is None:
+        return "neutral"
+    target = status.target
+    if target.higher_is_better:
+        return "good" if status.value >= target.minimum + margin else "neutral"
+    return "good" if status.value <= target.minimum - margin else "neutral"
+
+
+def _advance(
+    state: AlertState, status: Status, seen: Observation, rules: AlertSettings, now: datetime
+) -> str | None:
+    """Move one state on by one observation; returns the new state when it flips."""
+    wanted = "bad" if state.state == "ok" else "good"
+    state.last_value, state.last_status, state.checked_at = status.value, status.status, now
+    if seen == "neutral":
+        return None
+    if seen != wanted:  # the observation confirms the current state: any streak is over
+        state.streak_since, state.streak_windows, state.streak_window_start = None, 0, None
+        return None
+    if state.streak_since is None:
+        state.streak_since, state.streak_windows = now, 1
+        state.streak_window_start = status.window.start
+    elif state.streak_window_start != status.window.start:
+        state.streak_windows += 1
+        state.streak_window_start = status.window.start
+    held = now - state.streak_since >= timedelta(minutes=rules.hold_minutes)
+    if not (held and state.streak_windows >= rules.hold_windows):
+        return None
+    new = "breach" if state.state == "ok" else "ok"
+    state.state, state.since = new, now
+    state.streak_since, state.streak_windows, state.streak_window_start = None, 0, None
+    return new
+
+
+def _reason(status: Status, new: str, since: datetime | None, now: datetime) -> str:
+    target, unit = status.target, status.target.unit
+    value = format_value(status.value, unit)
+    minimum = format_value(target.minimum, unit)
+    held = f" for {round((now - since).total_seconds() / 60)} min" if since else ""
+    if new == "breach":
+        worse = "below" if target.higher_is_better else "above"
+        return f"{value}, {worse} the minimum of {minimum}{held}"
+    return f"{value}, back on the good side of the minimum of {minimum}{held}"
+
+
+def check(
+    engine: Engine, targets: Targets, rules: AlertSettings, *, now: datetime | None = None
+) -> list[int]:
+    """Evaluate the current windows and record confirmed changes; returns the new flip ids."""
+    now = now or datetime.now(UTC)
+    statuses = [s for s in evaluate_at(engine, targets, now=now) if rules.watches(s.target.id)]
+    try:
+        return _record(engine, statuses, rules, now)
+    except (StaleDataError, IntegrityError):
+        # Another worker checked at the same moment and its changes won (version_id_col is
+        # the optimistic lock); its flips are the ones that count.
+        log.info("alert check skipped: another worker updated the same states")
+        return []
+
+
+def _record(
+    engine: Engine, statuses: Sequence[Status], rules: AlertSettings, now: datetime
+) -> list[int]:
+    flips: list[AlertFlip] = []
+    with Session(engine) as session, session.begin():
+        states = {(s.target_id, s.scope): s for s in session.execute(select(AlertState)).scalars()}
+        for status in statuses:
+            key = (status.target.id, status.scope)
+            state = states.get(key)
+            if state is None:
+                state = AlertState(
+                    target_id=key[0], scope=key[1], state="ok", since=now, streak_windows=0,
+                    checked_at=now,
+                )  # fmt: skip
+                session.add(state)
+                states[key] = state
+            old, since = state.state, state.streak_since
+            new = _advance(state, status, observe(status, rules.recovery_margin), rules, now)
+            if new is not None:
+                flips.append(
+                    AlertFlip(
+                        target_id=key[0], scope=key[1], old_status=old, new_status=new,
+                        created_at=now, window_start=status.window.start,
+                        window_end=status.window.end, value=status.value,
+                        minimum=status.target.minimum, ideal=status.target.ideal,
+                        reason=_reason(status, new, since, now),
+                    )
+                )  # fmt: skip
+        session.add_all(flips)
+        session.flush()
+        return [f.id for f in flips]
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FlipView:
+    """A flip as messages show it."""
+
+    id: int
+    target: Target | None
+    target_id: str
+    name: str
+    scope: str
+    event: str  # breach | recovered
+    value: str
+    minimum: str
+    ideal: str
+    reason: str
+    at: str
+    raw: AlertFlip
+
+    def as_json(self) -> dict[str, Any]:
+        f = self.raw
+        return {
+            "target": f.target_id,
+            "name": self.name,
+            "scope": f.scope,
+            "event": self.event,
+            "status": f.new_status,
+            "previous_status": f.old_status,
+            "value": f.value,
+            "minimum": f.minimum,
+            "ideal": f.ideal,
+            "unit": self.target.unit if self.target else None,
+            "window_start": f.window_start.isoformat(),
+            "window_end": f.window_end.isoformat(),
+            "at": f.created_at.isoformat(),
+            "reason": f.reason,
+        }
+
+
+def _view(flip: AlertFlip, targets: Targets) -> FlipView:
+    target = next((t for t in targets.targets if t.id == flip.target_id), None)
+    unit = target.unit if target else ""
+    name = target.name if target else flip.target_id
+    return FlipView(
+        id=flip.id,
+        target=target,
+        target_id=flip.target_id,
+        name=name + ("" if flip.scope == ALL else f" (queue {flip.scope})"),
+        scope=flip.scope,
+        event="breach" if flip.new_status == "breach" else "recovered",
+        value=format_value(flip.value, unit),
+        minimum=format_value(flip.minimum, unit),
+        ideal=format_value(flip.ideal, unit),
+        reason=flip.reason,
+        at=flip.created_at.astimezone(targets.operation.tz).strftime("%a %-d %b %H:%M"),
+        raw=flip,
+    )
+
+
+def claim_pending(engine: Engine, *, now: datetime) -> list[AlertFlip]:
+    """Claim every unprocessed flip we can; each claim is its own conditional UPDATE."""
+    with Session(engine) as session:
+        pending = list(
+            session.execute(
+                select(AlertFlip).where(AlertFlip.processed.is_(None)).order_by(AlertFlip.id)
+            ).scalars()
+        )
+    claimed = []
+    for flip in pending:
+        with Session(engine) as session, session.begin():
+            result = session.execute(
+                update(AlertFlip)
+                .where(AlertFlip.id == flip.id, AlertFlip.processed.is_(None))
+                .values(processed=now)
+                .execution_options(synchronize_session=False)
+            )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            flip.processed = now
+            claimed.append(flip)
+    return claimed
+
+
+def alert_context(views: Sequence[FlipView], targets: Targets) -> dict[str, Any]:
+    breaches = [v for v in views if v.event == "breach"]
+    return {
+        "operation": targets.operation.name,
+        "dashboard_url": targets.operation.dashboard_url,
+        "flips": views,
+        "digest": len(views) > 1,
+        "breaches": len(breaches),
+        "recoveries": len(views) - len(breaches),
+    }
+
+
+def webhook_payload(views: Sequence[FlipView], targets: Targets) -> dict[str, Any]:
+    """JSON for the webhook; ``text`` makes it readable as-is by Slack/Mattermost-style hooks."""
+    lines = [
+        f"{'BREACH' if v.event == 'breach' else 'RECOVERED'}: {v.name}: {v.reason}" for v in views
+    ]
+    return {
+        "operation": targets.operation.name,
+        "kind": "digest" if len(views) > 1 else views[0].event,
+        "text": "\n".join(lines),
+        "dashboard_url": targets.operation.dashboard_url,
+        "flips": [v.as_json() for v in views],
+    }
+
+
+def post_webhook(url: str, payload: dict[str, Any], timeout: float = WEBHOOK_TIMEOUT_S) -> None:
+    body = json.dumps(payload).encode()
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "servicelevel-alerts"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        if not 200 <= response.status < 300:
+            raise OSError(f"webhook answered HTTP {response.status}")
+
+
+def send_pending(
+    engine: Engine,
+    targets: Targets,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    ssl_context: Any = None,
+) -> int:
+    """Claim and deliver pending flips; returns how many were delivered (or attempted)."""
+    from servicelevel.reports import mailer
+
+    rules = settings.alerts
+    if rules is None:
+        return 0
+    now = now or datetime.now(UTC)
+    flips = claim_pending(engine, now=now)
+    if not flips:
+        return 0
+    views = [_view(f, targets) for f in flips]
+    batches = [views] if len(views) >= rules.digest_after else [[v] for v in views]
+    for batch in batches:
+        errors = []
+        if rules.to and settings.smtp is not None:
+            try:
+                message = mailer.make_message(
+                    "alert", rules.to, alert_context(batch, targets), sender=settings.smtp.sender
+                )
+                mailer.send(message, settings.smtp, ssl_context=ssl_context)
+            except Exception as exc:
+                errors.append(f"email: {exc}")
+        if rules.webhook_url:
+            try:
+                post_webhook(rules.webhook_url, webhook_payload(batch, targets))
+            except Exception as exc:
+                errors.append(f"webhook: {type(exc).__name__}: {exc}")
+        if errors:
+            # The flip stays processed (no message storm on a broken channel); the error is
+            # kept on the row and logged, like healthchecks' on_notify_done.
+            log.error("alert for %s not delivered: %s", [v.name for v in batch], errors)
+            with Session(engine) as session, session.begin():
+                session.execute(
+                    update(AlertFlip)
+                    .where(AlertFlip.id.in_([v.id for v in batch]))
+                    .values(error="; ".join(errors))
+                    .execution_options(synchronize_session=False)
+                )
+    return len(views)
+
+
+def run_alerts_job(
+    engine: Engine, targets: Targets, settings: Settings, *, now: datetime | None = None
+) -> int:
+    """The scheduled job: check, then deliver whatever is pending (also from earlier runs)."""
+    if settings.alerts is None:
+        return 0
+    check(engine, targets, settings.alerts, now=now)
+    return send_pending(engine, targets, settings, now=now)
