@@ -1,0 +1,208 @@
+"""``import`` and ``quarantine``: getting facts in, and what could not be read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from servicelevel.cli.options import (
+    IMPORT_KINDS,
+    db_option,
+    load_or_fail,
+    main,
+    targets_option,
+)
+from servicelevel.errors import ServicelevelError
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("paths", nargs=-1)
+@db_option
+@targets_option
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Mapping file for a *-csv KIND: its columns -> ours (see examples/).",
+)
+@click.option("--strict", is_flag=True, help="Exit with code 3 when anything was quarantined.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+@click.option("--batch-rows", type=click.IntRange(min=1), default=None, hidden=True)
+def import_(
+    kind: str,
+    paths: tuple[str, ...],
+    db_url: str | None,
+    targets_path: Path,
+    mapping_path: Path | None,
+    strict: bool,
+    progress: bool | None,
+    batch_rows: int | None,
+) -> None:
+    """Import KIND files (PATH...); prints read, stored, duplicates and quarantined for each.
+
+    KIND is asterisk-queue-log, or calls-csv, surveys-csv, complaints-csv, orders-csv,
+    returns-csv with --mapping. "sources" reads the [[source]] tables of the targets file once
+    (all of them, or those named instead of PATHs). A file is read from where the last import
+    of it stopped. Exit code 1 when a file or source could not be read, 3 with --strict when
+    any row was quarantined.
+    """
+    from servicelevel.collectors import runner
+    from servicelevel.collectors.base import RunResult
+    from servicelevel.collectors.mapped.mapping import CSV_KINDS, load_mapping, load_sources
+    from servicelevel.context import rollup_spec
+    from servicelevel.store import make_engine
+
+    config = load_or_fail(targets_path)
+    if kind in CSV_KINDS and mapping_path is None:
+        raise click.UsageError(f"{kind} needs --mapping FILE (see docs/collectors.md)")
+    if kind not in CSV_KINDS and mapping_path is not None:
+        raise click.UsageError(f"{kind} takes no --mapping")
+    if kind != "sources" and not paths:
+        raise click.UsageError("give at least one PATH")
+    mapping = None
+    if kind in CSV_KINDS and mapping_path is not None:
+        mapping = load_mapping(mapping_path, CSV_KINDS[kind])
+    engine = make_engine(db_url)
+    spec = rollup_spec(config)
+    tz = config.operation.tz
+    show_bar = sys.stderr.isatty() if progress is None else progress
+    results: list[RunResult] = []
+    failed = 0
+    if kind == "sources":
+        sources = load_sources(targets_path, config.source)
+        unknown = sorted(set(paths) - {s.name for s in sources})
+        if unknown:
+            raise click.UsageError(f"no [[source]] named {', '.join(unknown)} in {targets_path}")
+        chosen = [s for s in sources if not paths or s.name in paths]
+        for outcome in runner.run_sources(
+            engine, chosen, spec, default_tz=tz, base=targets_path.parent
+        ):
+            if outcome.result is None:
+                click.echo(f"{outcome.name}: failed: {outcome.error}", err=True)
+                failed += 1
+            else:
+                click.echo(outcome.result.summary())
+                results.append(outcome.result)
+    else:
+        for path in paths:
+            try:
+                result = runner.import_path(
+                    engine, kind, path, spec, default_tz=tz, mapping=mapping,
+                    progress=show_bar, batch_rows=batch_rows,
+                )  # fmt: skip
+            except ServicelevelError as exc:
+                click.echo(f"failed: {exc}", err=True)  # the message names the file
+                failed += 1
+                continue
+            click.echo(result.summary())
+            results.append(result)
+    quarantined = sum(r.quarantined for r in results)
+    if len(results) > 1:
+        total = (sum(r.read for r in results), sum(r.stored for r in results),
+                 sum(r.duplicates for r in results), quarantined)  # fmt: skip
+        click.echo("total: read {}, stored {}, duplicates {}, quarantined {}".format(*total))
+    if quarantined:
+        click.echo("see the rows and their reasons with: servicelevel quarantine", err=True)
+    if failed:
+        raise SystemExit(1)
+    if strict and quarantined:
+        raise SystemExit(3)
+
+
+@main.group(invoke_without_command=True)
+@db_option
+@click.option("--source", default=None, help="Only this source (its name, or part of it).")
+@click.option("--limit", default=50, show_default=True, help="Show at most this many rows.")
+@click.option("--all", "show_all", is_flag=True, help="Also rows already replayed.")
+@click.pass_context
+def quarantine(
+    ctx: click.Context, db_url: str | None, source: str | None, limit: int, show_all: bool
+) -> None:
+    """List quarantined input rows with their reasons (newest first).
+
+    Fix the cause (usually the mapping), then: servicelevel quarantine replay.
+    """
+    ctx.obj = {"db_url": db_url, "source": source}
+    if ctx.invoked_subcommand is not None:
+        return
+    from sqlalchemy.orm import Session
+
+    from servicelevel.collectors.replay import pending
+    from servicelevel.store import make_engine
+
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        rows = pending(session, source, include_replayed=show_all)
+    for row in reversed(rows[-limit:] if limit else rows):
+        replayed = " (replayed)" if row.replayed_at is not None else ""
+        click.echo(f"#{row.id} {row.source}\n  {row.location}: {row.reason}{replayed}")
+        if row.raw:
+            click.echo(f"    {row.raw}")
+    shown = min(len(rows), limit) if limit else len(rows)
+    more = f", newest {shown} shown" if shown < len(rows) else ""
+    click.echo(f"{len(rows)} row(s) in quarantine{more}")
+
+
+@quarantine.command("replay")
+@db_option
+@targets_option
+@click.option("--source", default=None, help="Only this source (its name, or part of it).")
+@click.option("--id", "ids", multiple=True, type=int, help="Only this row (repeatable).")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The fixed mapping (default: the [[source]] of that name in the targets file).",
+)
+@click.pass_context
+def quarantine_replay(
+    ctx: click.Context,
+    db_url: str | None,
+    targets_path: Path,
+    source: str | None,
+    ids: tuple[int, ...],
+    mapping_path: Path | None,
+) -> None:
+    """Feed quarantined rows through their collector again; prints the accounting.
+
+    Rows that now become facts (or duplicates) leave the quarantine; the others stay, with
+    their current reason.
+    """
+    from servicelevel.collectors.mapped.mapping import load_mapping, load_sources
+    from servicelevel.collectors.replay import replay
+    from servicelevel.context import rollup_spec
+    from servicelevel.store import make_engine
+
+    parent = ctx.obj or {}
+    db_url = db_url or parent.get("db_url")
+    source = source or parent.get("source")
+    config = load_or_fail(targets_path)
+    mapping = load_mapping(mapping_path) if mapping_path else None
+    configured = load_sources(targets_path, config.source) if config.source else []
+    engine = make_engine(db_url)
+    outcomes = replay(
+        engine, rollup_spec(config), default_tz=config.operation.tz, source=source,
+        ids=ids, mapping=mapping, configured=configured,
+    )  # fmt: skip
+    if not outcomes:
+        click.echo("nothing to replay")
+    failed = False
+    for outcome in outcomes:
+        if outcome.error:
+            click.echo(f"{outcome.source}: not replayed: {outcome.error}", err=True)
+            failed = True
+            continue
+        assert outcome.result is not None
+        click.echo("replay of " + outcome.result.summary())
+        if outcome.not_replayable:
+            click.echo(
+                f"  {outcome.not_replayable} row(s) kept no copy and cannot be replayed: "
+                "fix the file and import it again"
+            )
+    if failed:
+        raise SystemExit(1)

@@ -1,0 +1,86 @@
+"""``report weekly``: the Monday summary, printed or sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from servicelevel.cli.options import (
+    db_option,
+    load_or_fail,
+    main,
+    targets_option,
+)
+
+
+@main.group()
+def report() -> None:
+    """Emailed reports."""
+
+
+@report.command("weekly")
+@db_option
+@targets_option
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W47 (default: the last complete).")
+@click.option(
+    "--html",
+    "html_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML email (charts inline) to this file.",
+)
+@click.option("--text", "show_text", is_flag=True, help="Print the plain-text email.")
+@click.option("--send", is_flag=True, help="Send it to [report.weekly] to, once per week.")
+@click.option("--force", is_flag=True, help="With --send: send even if already sent.")
+def report_weekly(
+    db_url: str | None,
+    targets_path: Path,
+    week: str | None,
+    html_path: Path | None,
+    show_text: bool,
+    send: bool,
+    force: bool,
+) -> None:
+    """The weekly summary of a site-local week (Monday to Sunday).
+
+    Without --html, --text or --send it prints the plain-text email. --send records the
+    sending in the database, so a week goes out once; --force sends it again.
+    """
+    from servicelevel.config.delivery import report_settings
+    from servicelevel.reports import weekly
+    from servicelevel.store import make_engine
+
+    config = load_or_fail(targets_path)
+    settings = report_settings(config)
+    if settings.issues:
+        for issue in settings.issues:
+            click.echo(str(issue), err=True)
+        raise SystemExit(2)
+    if force and not send:
+        raise click.UsageError("--force goes with --send")
+    try:
+        chosen = (
+            weekly.Week.parse(week)
+            if week
+            else weekly.Week.last_complete(datetime.now(UTC), config)
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    engine = make_engine(db_url)
+    if html_path is not None or show_text or not send:
+        rendered = weekly.render_weekly(
+            weekly.build_weekly(engine, config, chosen), settings, charts=html_path is not None
+        )
+        if html_path is not None:
+            html_path.write_text(rendered.html, encoding="utf-8")
+            click.echo(f"{chosen.label}: HTML email written to {html_path}", err=True)
+        if show_text or (html_path is None and not send):
+            click.echo(f"Subject: {rendered.subject}\n")
+            click.echo(rendered.text)
+    if send:
+        if settings.weekly is None or settings.smtp is None:
+            raise click.UsageError("--send needs [report.weekly] and [report.smtp] in the targets")
+        outcome = weekly.send_weekly(engine, config, settings, chosen, force=force)
+        click.echo(f"{chosen.label}: {outcome.reason}", err=not outcome.sent)
