@@ -1,24 +1,26 @@
 """The policy as people write it: targets.toml models, loading with located issues, the watcher.
 
-Delivery settings (``[report]``, ``[alerts]``) live in :mod:`servicelevel.config.delivery`, target
-history (edits effective from a date) in :mod:`servicelevel.config.history`.
+One idea a module: ``models`` (pydantic), ``loading`` (file -> models or located issues),
+``issues`` (the issue type), ``translate`` (validation errors in words, at their line),
+``locate`` (which line holds a key), ``watcher`` (live reload). Delivery settings
+(``[report]``, ``[alerts]``) live in :mod:`servicelevel.config.delivery`, target history
+(edits effective from a date) in :mod:`servicelevel.config.history`.
 """
 
-from servicelevel.config.targets import (
+from servicelevel.config.issues import ConfigIssue
+from servicelevel.config.loading import LoadResult, load_targets, parse_targets
+from servicelevel.config.locate import locate_line
+from servicelevel.config.models import (
     CALL_KPIS,
     DAYS,
     KPI_NAMES,
     BusinessHours,
-    ConfigIssue,
-    LoadResult,
     Operation,
     Target,
     Targets,
-    TargetsWatcher,
-    load_targets,
-    locate_line,
-    parse_targets,
 )
+from servicelevel.config.translate import validation_issues
+from servicelevel.config.watcher import TargetsWatcher
 
 __all__ = [
     "CALL_KPIS",
@@ -34,4 +36,5 @@ __all__ = [
     "load_targets",
     "locate_line",
     "parse_targets",
+    "validation_issues",
 ]

@@ -1,0 +1,158 @@
+"""Pydantic validation errors in words for an analyst, located at the line that holds the key.
+
+One translator for every model a person writes (targets, delivery settings, mappings): the
+same mistake reads the same wherever it is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, get_args
+
+from pydantic import (
+    BaseModel,
+    ValidationError,
+)
+
+from servicelevel.config.issues import ConfigIssue, _fmt, _show, _suggest
+from servicelevel.config.locate import locate_line
+
+
+def _location(err: Any) -> tuple[Any, ...]:
+    return tuple(err["loc"]) + tuple((err.get("ctx") or {}).get("at", ()))
+
+
+def _without_echoes(errors: list[Any], root: type[BaseModel]) -> list[Any]:
+    """Drop "missing minimum" when the same table has "minimun": one typo, one issue."""
+    misspelt = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = _location(err)
+            nearest = _suggest(loc[-1], _allowed_keys(loc[:-1], root))
+            if nearest is not None:
+                misspelt.add((*loc[:-1], nearest))
+
+    def is_missing(err: Any) -> bool:
+        return err["type"] == "missing" or bool((err.get("ctx") or {}).get("missing"))
+
+    return [err for err in errors if not (is_missing(err) and _location(err) in misspelt)]
+
+
+def _key_path(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+_EXPECTED = {
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "finite_number": "expected a number",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "string_type": 'expected text in double quotes, e.g. "support"',
+    "list_type": 'expected a list in square brackets, e.g. ["*"]',
+    "tuple_type": 'expected a list in square brackets, e.g. ["07:30", "17:00"]',
+    "dict_type": "expected a table: a [section] or { key = value, ... }",
+    "model_type": "expected a table: a [section] or { key = value, ... }",
+    "model_attributes_type": "expected a table: a [section] or { key = value, ... }",
+}
+
+
+def _plain_message(err: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, str | None]:
+    """Pydantic's error in words for an analyst, plus a did-you-mean if there is one."""
+    kind, ctx, key = err["type"], err.get("ctx") or {}, loc[-1] if loc else ""
+    if kind == "servicelevel":
+        return ctx["message"], ctx.get("suggestion")
+    if kind == "missing":
+        if loc == ("target",):
+            return "no targets: add at least one [[target]] table", None
+        description = _field_description(loc, root)
+        return f'missing required key "{key}"' + (f": {description}" if description else ""), None
+    if kind == "extra_forbidden":
+        keys = _allowed_keys(loc[:-1], root)
+        return f'unknown key "{key}"; expected one of {", ".join(keys)}', _suggest(key, keys)
+    if kind in _EXPECTED:
+        return f"{_EXPECTED[kind]}, got {_show(err.get('input'))}", None
+    if kind == "too_short":
+        if loc == ("target",):
+            return "no targets: add at least one [[target]] table", None
+        return "must not be empty", None
+    if kind == "string_too_short":
+        return "must not be empty", None
+    bounds = {
+        "greater_than": "more than {}",
+        "greater_than_equal": "{} or more",
+        "less_than": "less than {}",
+        "less_than_equal": "{} or less",
+    }
+    if kind in bounds:
+        limit = next(iter(v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le")))
+        expected = bounds[kind].format(_fmt(limit))
+        return f"expected {expected}, got {_show(err.get('input'))}", None
+    return err["msg"], None
+
+
+def _model_at(loc: Sequence[Any], root: type[BaseModel]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = _fields_by_key(model).get(part) if model else None
+        if info is None:
+            return None
+        model = _inner_model(info.annotation)
+    return model
+
+
+def _fields_by_key(model: type[BaseModel]) -> dict[str, Any]:
+    return {(info.alias or name): info for name, info in model.model_fields.items()}
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _allowed_keys(loc: Sequence[Any], root: type[BaseModel]) -> list[str]:
+    model = _model_at(loc, root)
+    return list(_fields_by_key(model)) if model else []
+
+
+def _field_description(loc: Sequence[Any], root: type[BaseModel]) -> str | None:
+    model = _model_at(loc[:-1], root)
+    info = _fields_by_key(model).get(loc[-1]) if model else None
+    return info.description if info else None
+
+
+def validation_issues(
+    error: ValidationError,
+    text: str,
+    filename: str,
+    root: type[BaseModel],
+    prefix: tuple[Any, ...] = (),
+) -> list[ConfigIssue]:
+    """Every error of a pydantic validation of ``root`` as located issues, in file order.
+
+    ``prefix`` is where the validated table sits in the file (e.g. ``("report",)`` for the
+    delivery settings), so lines and key paths are those a person sees in the file.
+    """
+    issues = []
+    for err in _without_echoes(error.errors(), root):
+        loc = _location(err)
+        message, suggestion = _plain_message(err, loc, root)
+        full = (*prefix, *loc)
+        issues.append(
+            ConfigIssue(filename, locate_line(text, full), _key_path(full), message, suggestion)
+        )
+    issues.sort(key=lambda i: (i.line is None, i.line or 0))
+    return issues
