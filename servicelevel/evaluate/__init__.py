@@ -1,14 +1,15 @@
-"""Targets x windows -> status: the one place that turns stored counts into verdicts."""
+"""Targets x windows -> status: the one place that turns stored counts into verdicts.
 
-from servicelevel.evaluate.core import (
-    ALL,
-    Status,
-    call_kpi,
-    counts_from_rollups,
-    evaluate_at,
-    evaluate_range,
-    evaluate_windows,
-)
+Modules by idea: :mod:`.windows` (the entry points: which target version judges which window),
+:mod:`.frames` (rollup rows summed per window and scope), :mod:`.calls` (call KPIs as arrays),
+:mod:`.facts` (returns, surveys, repurchase) and :mod:`.status` (the Status row, judgement,
+staleness).
+"""
+
+from servicelevel.evaluate.calls import call_kpi
+from servicelevel.evaluate.frames import counts_from_rollups
+from servicelevel.evaluate.status import ALL, Status
+from servicelevel.evaluate.windows import evaluate_at, evaluate_range, evaluate_windows
 
 __all__ = [
     "ALL",

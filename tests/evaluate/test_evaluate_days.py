@@ -25,7 +25,7 @@ from servicelevel.evaluate import (
     evaluate_at,
     evaluate_range,
 )
-from servicelevel.evaluate.core import _status
+from servicelevel.evaluate.status import judge
 from servicelevel.store import make_engine, queries
 from servicelevel.store.ingest import CallFact, write_calls
 from servicelevel.store.rollups import ensure_rollups
@@ -144,7 +144,7 @@ def check(engine, statuses, *, against_quarter_hours: bool = True) -> int:
     for status in statuses:
         # The array path gives what the one-figure-at-a-time definitions give, Fraction included.
         assert status.kpi == call_kpi(status.target, status.counts), status
-        assert status.status == _status(status.target, status.kpi), status
+        assert status.status == judge(status.target, status.kpi), status
         if against_quarter_hours and status.target.window != "hour":
             assert same_counts(status.counts, from_quarter_hours(engine, status)), status
             compared += 1
