@@ -10,17 +10,10 @@ One idea a module: ``models`` (pydantic), ``loading`` (file -> models or located
 from servicelevel.config.issues import ConfigIssue
 from servicelevel.config.loading import LoadResult, load_targets, parse_targets
 from servicelevel.config.locate import locate_line
-from servicelevel.config.models import (
-    CALL_KPIS,
-    DAYS,
-    KPI_NAMES,
-    BusinessHours,
-    Operation,
-    Target,
-    Targets,
-)
+from servicelevel.config.models import DAYS, BusinessHours, Operation, Target, Targets
 from servicelevel.config.translate import validation_issues
 from servicelevel.config.watcher import TargetsWatcher
+from servicelevel.kpi.registry import CALL_KPIS, KPI_NAMES  # the KPI registry's names
 
 __all__ = [
     "CALL_KPIS",

@@ -23,48 +23,12 @@ from pydantic import (
 )
 
 from servicelevel.config.issues import _choice, _fail, _fmt, _show, _suggest
+from servicelevel.kpi.registry import KPIS, KpiDefinition, KpiName, call_kpi_names
 
-KPI_NAMES = (
-    "service_level",
-    "abandon_rate",
-    "asa",
-    "longest_wait",
-    "return_rate",
-    "complaint_satisfaction",
-    "complainant_repurchase",
-)
-CALL_KPIS = frozenset({"service_level", "abandon_rate", "asa", "longest_wait"})
-HIGHER_IS_BETTER = {
-    "service_level": True,
-    "abandon_rate": False,
-    "asa": False,
-    "longest_wait": False,
-    "return_rate": False,
-    "complaint_satisfaction": True,
-    "complainant_repurchase": True,
-}
-KPI_UNIT = {
-    "service_level": "%",
-    "abandon_rate": "%",
-    "asa": "s",
-    "longest_wait": "s",
-    "return_rate": "%",
-    "complaint_satisfaction": "%",
-    "complainant_repurchase": "%",
-}
 WINDOWS = ("15min", "hour", "day", "week", "month")
 ABANDONS = ("miss", "ignore", "success_within_t")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-KpiName = Literal[
-    "service_level",
-    "abandon_rate",
-    "asa",
-    "longest_wait",
-    "return_rate",
-    "complaint_satisfaction",
-    "complainant_repurchase",
-]
 Window = Literal["15min", "hour", "day", "week", "month"]
 Abandons = Literal["miss", "ignore", "success_within_t"]
 
@@ -269,10 +233,12 @@ class Target(_Section):
             )
         return value
 
-    @field_validator("kpi", mode="before")
+    # "plain": the registry, not the Literal (a static type only), decides which names exist,
+    # so a KPI registered at run time (tests) validates like a built-in one.
+    @field_validator("kpi", mode="plain")
     @classmethod
     def _known_kpi(cls, value: object) -> str:
-        return _choice(value, KPI_NAMES, "KPI")
+        return _choice(value, tuple(KPIS), "KPI")
 
     @field_validator("window", mode="before")
     @classmethod
@@ -283,17 +249,20 @@ class Target(_Section):
     @classmethod
     def _threshold_for_service_level(cls, value: float | None, info: ValidationInfo) -> Any:
         kpi = info.data.get("kpi")
-        if kpi == "service_level":
+        if kpi is not None and "threshold_seconds" in KPIS[kpi].options:
             if value is None:
                 raise _fail(
-                    'missing required key "threshold_seconds": service_level needs the '
+                    f'missing required key "threshold_seconds": {kpi} needs the '
                     "answer time limit T in seconds, e.g. threshold_seconds = 20",
                     missing=True,
                 )
             if value <= 0:
                 raise _fail(f"must be more than 0 seconds, got {_fmt(value)}")
         elif kpi is not None and value is not None:
-            raise _fail(f"threshold_seconds only applies to service_level; remove it for {kpi}")
+            raise _fail(
+                f"threshold_seconds only applies to {_taking('threshold_seconds')}; "
+                f"remove it for {kpi}"
+            )
         return value
 
     # Only runs when the key is written: the default is fine for every KPI.
@@ -301,8 +270,8 @@ class Target(_Section):
     @classmethod
     def _abandons_for_service_level(cls, value: object, info: ValidationInfo) -> str:
         kpi = info.data.get("kpi")
-        if kpi is not None and kpi != "service_level":
-            raise _fail(f"abandons only applies to service_level; remove it for {kpi}")
+        if kpi is not None and "abandons" not in KPIS[kpi].options:
+            raise _fail(f"abandons only applies to {_taking('abandons')}; remove it for {kpi}")
         return _choice(value, ABANDONS, "abandons rule")
 
     @field_validator("queues")
@@ -313,9 +282,9 @@ class Target(_Section):
         if "*" in value and len(value) > 1:
             raise _fail('"*" already means all queues; list either ["*"] or queue names')
         kpi = info.data.get("kpi")
-        if kpi is not None and kpi not in CALL_KPIS and value != ["*"]:
+        if kpi is not None and not KPIS[kpi].calls and value != ["*"]:
             raise _fail(
-                f"queues only applies to call KPIs ({', '.join(sorted(CALL_KPIS))}); "
+                f"queues only applies to call KPIs ({', '.join(sorted(call_kpi_names()))}); "
                 f'{kpi} covers the whole operation, so leave queues out or use ["*"]'
             )
         return value
@@ -324,7 +293,7 @@ class Target(_Section):
     @classmethod
     def _per_queue(cls, value: bool, info: ValidationInfo) -> bool:
         kpi = info.data.get("kpi")
-        if value and kpi is not None and kpi not in CALL_KPIS:
+        if value and kpi is not None and not KPIS[kpi].calls:
             raise _fail(f"per_queue only applies to call KPIs; {kpi} has no queues")
         return value
 
@@ -334,13 +303,14 @@ class Target(_Section):
         kpi = info.data.get("kpi")
         if kpi is None:
             return value
-        if KPI_UNIT[kpi] == "%" and not 0 <= value <= 100:
+        unit = KPIS[kpi].unit
+        if unit == "%" and not 0 <= value <= 100:
             raise _fail(f"{kpi} is a percentage: expected 0 to 100, got {_fmt(value)}")
-        if KPI_UNIT[kpi] == "s" and value < 0:
+        if unit == "s" and value < 0:
             raise _fail(f"{kpi} is in seconds: expected 0 or more, got {_fmt(value)}")
         minimum = info.data.get("minimum")
         if info.field_name == "ideal" and minimum is not None:
-            higher = HIGHER_IS_BETTER[kpi]
+            higher = KPIS[kpi].higher_is_better
             if (value < minimum) if higher else (value > minimum):
                 side, way = ("above", "higher") if higher else ("below", "lower")
                 raise _fail(
@@ -350,36 +320,31 @@ class Target(_Section):
         return value
 
     @property
+    def definition(self) -> KpiDefinition:
+        """This target's KPI in the registry (unit, direction, sources, formula, labels)."""
+        return KPIS[self.kpi]
+
+    @property
     def higher_is_better(self) -> bool:
-        return HIGHER_IS_BETTER[self.kpi]
+        return self.definition.higher_is_better
 
     @property
     def unit(self) -> str:
-        return KPI_UNIT[self.kpi]
+        return self.definition.unit
 
     def formula(self, short_abandon_seconds: float) -> str:
         """The KPI's definition in words, for screens and emails."""
         excluded = "calls outside business hours excluded"
         if short_abandon_seconds > 0:
             excluded = f"short abandons < {_fmt(short_abandon_seconds)} s and {excluded}"
-        t = _fmt(self.threshold_seconds or 0)
-        texts = {
-            "service_level": {
-                "miss": f"answered within {t} s / offered (abandons count as misses; {excluded})",
-                "ignore": f"answered within {t} s / (offered - abandoned) "
-                f"(abandons left out of both; {excluded})",
-                "success_within_t": f"(answered within {t} s + abandoned within {t} s) / offered "
-                f"(an abandon within {t} s counts as a success; {excluded})",
-            }[self.abandons],
-            "abandon_rate": f"abandoned / offered ({excluded})",
-            "asa": f"mean wait of answered calls ({excluded})",
-            "longest_wait": f"longest wait of any offered call ({excluded})",
-            "return_rate": "units returned / units sold in the window",
-            "complaint_satisfaction": "complainants answering 4 or 5 (on 1-5) / respondents",
-            "complainant_repurchase": "complainants with an order within 90 days after "
-            "resolution / complainants resolved in the window",
-        }
-        return texts[self.kpi]
+        return self.definition.formula_text(
+            threshold=_fmt(self.threshold_seconds or 0), excluded=excluded, abandons=self.abandons
+        )
+
+
+def _taking(option: str) -> str:
+    """The KPIs that take a target key such as ``threshold_seconds``, for error messages."""
+    return ", ".join(k.name for k in KPIS.values() if option in k.options)
 
 
 class Targets(_Section):
@@ -421,7 +386,7 @@ class Targets(_Section):
         return frozenset(
             t.threshold_seconds
             for t in self.targets
-            if t.kpi == "service_level" and t.threshold_seconds is not None
+            if "threshold_seconds" in t.definition.options and t.threshold_seconds is not None
         )
 
     def target(self, id: str) -> Target:

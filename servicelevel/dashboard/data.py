@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from servicelevel.config import CALL_KPIS, ConfigIssue, Targets
+from servicelevel.config import ConfigIssue, Targets
 from servicelevel.config.history import History
 from servicelevel.evaluate import Status, evaluate_at
 from servicelevel.store import queries
@@ -92,13 +92,16 @@ def window_text(window: Window, now: datetime) -> str:
 
 
 def _calculation(status: Status) -> str:
-    k, unit = status.kpi, status.target.unit
+    k, unit, kpi = status.kpi, status.target.unit, status.target.definition
     if k.value is None:
-        return "no calls counted yet" if status.target.kpi in CALL_KPIS else "nothing counted yet"
-    if status.target.kpi == "longest_wait":
-        return f"longest wait {fmt.duration_text(k.value)}"
-    if status.target.kpi == "asa":
-        return f"{k.numerator:.0f} s of waiting / {k.denominator:g} answered = {k.value:.1f} s"
+        return "no calls counted yet" if kpi.calls else "nothing counted yet"
+    if kpi.shape == "max":
+        return f"{kpi.numerator.label} {fmt.duration_text(k.value)}"
+    if kpi.shape == "mean":
+        return (
+            f"{k.numerator:.0f} {kpi.numerator.label} / {k.denominator:g} "
+            f"{kpi.denominator.label} = {k.value:.1f} s"
+        )
     shown = fmt.value_text(k.value, unit)
     return f"{k.numerator:g} / {k.denominator:g} = {shown}"
 
@@ -122,17 +125,10 @@ def counts_of(status: Status, short_abandon_s: float) -> tuple[tuple[str, str], 
         )
         rows.append(("Outside business hours (left out)", str(b["out_of_hours"])))
         return tuple(rows)
-    labels = {
-        "units_returned": "Units returned",
-        "units_sold": "Units sold",
-        "satisfied": "Satisfied (4 or 5)",
-        "respondents": "Respondents",
-        "repurchasers": "Bought again within 90 days",
-        "resolved": "Complaints resolved",
-    }
-    for key, label in labels.items():
-        if key in b:
-            rows.append((label, str(b[key])))
+    kpi = status.target.definition
+    for count in (kpi.numerator, kpi.denominator):
+        if count.key in b:
+            rows.append((count.label, str(b[count.key])))
     if b.get("provisional"):
         rows.append(("Provisional", f"yes: final on {b.get('final_on')}; no breach before"))
     return tuple(rows)
@@ -146,7 +142,7 @@ def tile_of(status: Status, targets: Targets, now: datetime) -> Tile:
         name=target.name,
         kpi=target.kpi,
         scope=status.scope,
-        scope_text=fmt.scope_text(status.scope) if target.kpi in CALL_KPIS else "Whole operation",
+        scope_text=fmt.scope_text(status.scope) if target.definition.calls else "Whole operation",
         window_text=window_text(status.window, now),
         value=status.value,
         value_text=fmt.value_text(status.value, unit),

@@ -16,10 +16,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from servicelevel.config import CALL_KPIS, Targets
+from servicelevel.config import Targets
 from servicelevel.config.history import History
 from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
 from servicelevel.kpi.maths import distance_to_minimum
+from servicelevel.kpi.registry import KPIS
 from servicelevel.timeutil import local_day_bounds, windows_between
 
 from . import fmt
@@ -70,7 +71,7 @@ def trend_frame(
         raise ValueError(f"unknown granularity {granularity!r}")
     target = targets.target(target_id)
     update: dict[str, Any] = {"window": granularity}
-    if target.kpi in CALL_KPIS:
+    if target.definition.calls:
         update["queues"] = list(queues) if queues else target.queues
         update["per_queue"] = per_queue
     variant = target.model_copy(update=update)
@@ -140,7 +141,7 @@ class Breach:
             "windows": self.windows,
             "day": day,
             "drilldown": f"[Open {day}](/queue?queue={queue}&day={day})"
-            if self.kpi in CALL_KPIS
+            if KPIS[self.kpi].calls
             else "",
         }
 

@@ -6,7 +6,7 @@ Values and statuses are computed as arrays, with the same exact arithmetic as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -21,16 +21,8 @@ from servicelevel.timeutil import Window
 
 
 def call_kpi(target: Target, counts: CallCounts) -> KpiValue:
-    if target.kpi == "service_level":
-        assert target.threshold_seconds is not None
-        return kpis.service_level(counts, target.threshold_seconds, target.abandons)
-    if target.kpi == "abandon_rate":
-        return kpis.abandon_rate(counts)
-    if target.kpi == "asa":
-        return kpis.average_speed_of_answer(counts)
-    if target.kpi == "longest_wait":
-        return kpis.longest_wait(counts)
-    raise ValueError(f"{target.kpi} is not a call KPI")
+    """The target's KPI of one set of counts, by the registry's compute function."""
+    return target.definition.of_calls(counts, target)
 
 
 def _scopes(target: Target, queues: Sequence[str]) -> list[str]:
@@ -76,6 +68,21 @@ _STATUS_NAMES: tuple[StatusName, ...] = ("no_data", "breach", "met", "ideal")
 _SAFE = 2**62  # products below this fit int64
 
 
+ArrayForm = Callable[[Target, Sums, np.ndarray], tuple[list[KpiValue], list[StatusName]]]
+_ARRAY_FORMS: dict[str, ArrayForm] = {}
+
+
+def _array_form(name: str) -> Callable[[ArrayForm], ArrayForm]:
+    """Register the array form of a call KPI: optional, for speed; the registry's compute
+    function (figure by figure) is used for a KPI without one."""
+
+    def register(form: ArrayForm) -> ArrayForm:
+        _ARRAY_FORMS[name] = form
+        return form
+
+    return register
+
+
 def _call_kpis(
     target: Target, sums: Sums, groups: np.ndarray
 ) -> tuple[list[KpiValue], list[StatusName]]:
@@ -87,29 +94,51 @@ def _call_kpis(
     fits, and figure by figure with :func:`kpis.status_of` otherwise (a non-integral wait, a
     minimum with many decimals).
     """
-    ints = {c: a[groups] for c, a in sums.ints.items()}
-    offered = ints["offered"]
-    kind = target.kpi
-    if kind in ("service_level", "abandon_rate"):
-        if kind == "abandon_rate":
-            num, den = ints["abandoned"], offered
-        else:
-            t = target.threshold_seconds
-            assert t is not None
-            num = sums.within_of("aw", t)[groups]
-            den = offered
-            if target.abandons == "ignore":
-                den = offered - ints["abandoned"]
-            elif target.abandons == "success_within_t":
-                num = num + sums.within_of("bw", t)[groups]
-            elif target.abandons != "miss":
-                raise ValueError(f"unknown abandons mode {target.abandons!r}")
-        return _percent_kpis(target, num, den)
-    if kind == "asa":
-        return _ratio_kpis(target, sums.wait_sum[groups], ints["answered"])
-    if kind == "longest_wait":
-        return _longest_kpis(target, sums.max_wait[groups], offered)
-    raise ValueError(f"{kind} is not a call KPI")
+    form = _ARRAY_FORMS.get(target.kpi)
+    if form is not None:
+        return form(target, sums, groups)
+    counts = sums.call_counts()
+    values = [call_kpi(target, counts[g]) for g in groups.tolist()]
+    return values, [judge(target, v) for v in values]
+
+
+@_array_form("service_level")
+def _service_level_array(
+    target: Target, sums: Sums, groups: np.ndarray
+) -> tuple[list[KpiValue], list[StatusName]]:
+    offered = sums.ints["offered"][groups]
+    t = target.threshold_seconds
+    assert t is not None
+    num = sums.within_of("aw", t)[groups]
+    den = offered
+    if target.abandons == "ignore":
+        den = offered - sums.ints["abandoned"][groups]
+    elif target.abandons == "success_within_t":
+        num = num + sums.within_of("bw", t)[groups]
+    elif target.abandons != "miss":
+        raise ValueError(f"unknown abandons mode {target.abandons!r}")
+    return _percent_kpis(target, num, den)
+
+
+@_array_form("abandon_rate")
+def _abandon_rate_array(
+    target: Target, sums: Sums, groups: np.ndarray
+) -> tuple[list[KpiValue], list[StatusName]]:
+    return _percent_kpis(target, sums.ints["abandoned"][groups], sums.ints["offered"][groups])
+
+
+@_array_form("asa")
+def _asa_array(
+    target: Target, sums: Sums, groups: np.ndarray
+) -> tuple[list[KpiValue], list[StatusName]]:
+    return _ratio_kpis(target, sums.wait_sum[groups], sums.ints["answered"][groups])
+
+
+@_array_form("longest_wait")
+def _longest_wait_array(
+    target: Target, sums: Sums, groups: np.ndarray
+) -> tuple[list[KpiValue], list[StatusName]]:
+    return _longest_kpis(target, sums.max_wait[groups], sums.ints["offered"][groups])
 
 
 def _classify(

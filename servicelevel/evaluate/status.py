@@ -20,15 +20,6 @@ from servicelevel.store import queries
 from servicelevel.timeutil import Window
 
 ALL = "*"
-SOURCE_KINDS = {
-    "service_level": ("calls",),
-    "abandon_rate": ("calls",),
-    "asa": ("calls",),
-    "longest_wait": ("calls",),
-    "return_rate": ("orders", "returns"),
-    "complaint_satisfaction": ("surveys",),
-    "complainant_repurchase": ("complaints", "orders"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +95,7 @@ def mark_stale(
     freshness: dict[tuple[str, ...], datetime | bool | None] = {}
     out = []
     for status in statuses:
-        kinds = SOURCE_KINDS[status.target.kpi]
+        kinds = status.target.definition.sources
         if kinds not in freshness:
             freshness[kinds] = queries.last_ok(session, kinds)
         seen = freshness[kinds]

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from servicelevel.config import CALL_KPIS, Target, Targets
+from servicelevel.config import Target, Targets
 from servicelevel.config.history import History, editable_values, load_history, version_on
 from servicelevel.context import rollup_spec
 from servicelevel.evaluate.calls import call_statuses
@@ -43,7 +43,7 @@ def _evaluate_plain(
     if not all_windows:
         return []
     statuses: list[Status] = []
-    call_targets = [t for t in chosen if t.kpi in CALL_KPIS]
+    call_targets = [t for t in chosen if t.definition.calls]
     if call_targets:
         # Rollups built for another definition (a new threshold, another short-abandon limit)
         # would give wrong numbers: rebuild first. A cheap metadata read when nothing changed.
@@ -66,7 +66,7 @@ def _evaluate_plain(
                     call_statuses(targets, target, frame, windows_for[target.id], queues)
                 )
         for target in chosen:
-            if target.kpi not in CALL_KPIS:
+            if not target.definition.calls:
                 statuses.extend(
                     fact_status(session, target, w, now) for w in windows_for[target.id]
                 )

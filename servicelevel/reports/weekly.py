@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from servicelevel.config import CALL_KPIS, Target, Targets
+from servicelevel.config import Target, Targets
 from servicelevel.config.delivery import Settings
 from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
 from servicelevel.kpi.maths import distance_to_minimum
@@ -216,7 +216,7 @@ def impact(status: Status) -> float:
     if target.unit == "%":
         return depth / 100.0 * status.kpi.volume
     # Seconds: relative to the minimum. A longest wait is one caller's; a mean wait, everyone's.
-    callers = 1 if target.kpi == "longest_wait" else status.kpi.volume
+    callers = 1 if target.definition.shape == "max" else status.kpi.volume
     return depth / max(target.minimum, 1.0) * callers
 
 
@@ -481,7 +481,7 @@ def context(
         "generated": report.generated_at.astimezone(targets.operation.tz).strftime(
             "%a %-d %b %Y %H:%M %Z"
         ),
-        "has_call_targets": any(r.target.kpi in CALL_KPIS for r in report.rows),
+        "has_call_targets": any(r.target.definition.calls for r in report.rows),
     }
 
 

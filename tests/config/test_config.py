@@ -20,6 +20,7 @@ from servicelevel.config import (
     parse_targets,
 )
 from servicelevel.errors import ConfigError, ServicelevelError, TargetsInvalid
+from servicelevel.kpi.registry import KPIS
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = (ROOT / "targets.toml").read_text(encoding="utf-8")
@@ -514,6 +515,25 @@ def test_every_top_level_key_is_documented():
     for name, info in Targets.model_fields.items():
         key = info.alias or name
         assert f"## `[{key}]`" in DOCS or f"## `[[{key}]]`" in DOCS or f"| `{key}` |" in DOCS, key
+
+
+def test_the_kpi_table_documents_every_registry_kpi_as_defined():
+    """docs/targets.md's KPI table is the registry in words: unit, direction, data, volume."""
+    table = docs_section("`[[target]]`")
+    rows = re.findall(r"^\| `([a-z_]+)` \| (%|s) \| (higher|lower) \| (.+?) \| (.+?) \|$",
+                      table, flags=re.M)  # fmt: skip
+    documented = {name: rest for name, *rest in rows}
+    assert list(documented) == list(KPIS), "one row per KPI, in registry order"
+    for name, kpi in KPIS.items():
+        better = "higher" if kpi.higher_is_better else "lower"
+        assert documented[name] == [kpi.unit, better, ", ".join(kpi.sources), kpi.volume], name
+    allowed = re.search(r"^\| `kpi` \|.*$", table, flags=re.M)
+    assert allowed and allowed.group(0).endswith(
+        " | " + ", ".join(f"`{name}`" for name in KPIS) + ". |"
+    )
+    queues = re.search(r"^\| `queues` \|.*$", table, flags=re.M)
+    calls = ", ".join(f"`{k.name}`" for k in KPIS.values() if k.calls)
+    assert queues and f"Call KPIs only ({calls})" in queues.group(0)
 
 
 def test_every_kpi_and_status_is_documented():

@@ -14,7 +14,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from servicelevel.config import CALL_KPIS
 from servicelevel.dashboard import data_history as dh
 from servicelevel.dashboard import fmt
 from servicelevel.dashboard.components import charts
@@ -169,7 +168,7 @@ def draw(
         return charts.empty_figure(note), None, note
     target = targets.target(target_id)
     chosen = [q for q in (queues or []) if q != ALL_TOGETHER]
-    per_queue = split == "per_queue" and target.kpi in CALL_KPIS
+    per_queue = split == "per_queue" and target.definition.calls
     tick = state.tick(targets)
     frame = dh.trend_frame(
         state.engine,
@@ -183,7 +182,7 @@ def draw(
         per_queue=per_queue,
         now=state.now(),
     )
-    note = "" if target.kpi in CALL_KPIS else f"{target.name} covers the whole operation."
+    note = "" if target.definition.calls else f"{target.name} covers the whole operation."
     if frame.empty:
         return charts.empty_figure("Nothing to show for this period."), None, note
     fig = charts.trend_figure(
