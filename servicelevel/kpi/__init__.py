@@ -1,1 +1,2 @@
-"""KPI definitions: pure maths on counts (no database, no I/O)."""
+"""KPIs: the registry of definitions (:mod:`.registry`) and their pure maths on counts
+(:mod:`.maths`; no database, no I/O)."""
