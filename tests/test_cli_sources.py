@@ -63,3 +63,49 @@ def test_targets_check_reports_a_bad_source_with_its_line(tmp_path):
     assert result.exit_code == 2, result.output
     assert f"targets.toml:{kind_line}:" in result.output
     assert "asterisk-queue-log" in result.output and "did you mean" in result.output
+
+
+def test_targets_check_reports_every_sections_errors_in_one_pass(tmp_path):
+    # One mistake in a target, in [report], in [alerts] and in a [[source]]: the target's
+    # error must not hide the others, so a person fixes the file in one go.
+    path = _site(
+        tmp_path,
+        '[report.weekly]\nday = "mondey"\nto = ["boss@example.com"]\n\n'
+        '[report.smtp]\nhost = "smtp.example.com"\nfrom = "sl@example.com"\n\n'
+        '[alerts]\nhold_minuts = 5\ntargets = ["asap"]\n\n'
+        '[[source]]\nname = "pbx"\nkind = "asterisk-queue-logg"\npath = "queue_log"\n',
+    )
+    path.write_text(path.read_text().replace('kpi = "abandon_rate"', 'kpi = "abandon_rat"'))
+    lines = path.read_text().splitlines()
+
+    def line(fragment: str) -> int:
+        return next(n for n, text in enumerate(lines, 1) if text.startswith(fragment))
+
+    result = CliRunner().invoke(main, ["targets", "check", str(path)])
+    assert result.exit_code == 2, result.output
+    shown = result.stderr.splitlines()
+    kpi_line = line('kpi = "abandon_rat"')
+    assert shown[0].startswith(f'{path}:{kpi_line}: target[3].kpi: unknown KPI "abandon_rat"')
+    assert shown[1:4] == [
+        f'{path}:{line("day = ")}: report.weekly.day: unknown day "mondey"; expected one of '
+        'monday, tuesday, wednesday, thursday, friday, saturday, sunday (did you mean "monday"?)',
+        f'{path}:{line("hold_minuts")}: alerts.hold_minuts: unknown key "hold_minuts"; expected '
+        "one of to, webhook_url, targets, hold_minutes, hold_windows, recovery_margin, "
+        'digest_after, check_every_minutes (did you mean "hold_minutes"?)',
+        f'{path}:{line("targets = ")}: alerts.targets[1]: no target with id "asap" '
+        '(did you mean "asa"?)',
+    ]
+    kind_line = line('kind = "asterisk')
+    assert shown[4].startswith(f"{path}:{kind_line}: source[1].kind: ")
+    assert "asterisk-queue-log" in shown[4] and "did you mean" in shown[4]
+    assert shown[5:] == [f"{path}: 5 error(s)"]
+
+
+def test_targets_check_of_a_file_that_is_not_toml_says_so_once(tmp_path):
+    # A syntax error leaves nothing else to check: one line, not one per section.
+    path = tmp_path / "targets.toml"
+    path.write_text('[[target]]\nid = "x\n')
+    result = CliRunner().invoke(main, ["targets", "check", str(path)])
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 2, result.stderr
+    assert result.stderr.splitlines()[1] == f"{path}: 1 error(s)"

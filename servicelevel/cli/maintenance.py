@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from servicelevel.cli.options import (
     TARGETS_ENV,
@@ -12,7 +15,7 @@ from servicelevel.cli.options import (
     db_option,
     main,
 )
-from servicelevel.config import load_targets
+from servicelevel.config import ConfigIssue, Targets, load_targets
 
 
 @main.group()
@@ -23,33 +26,63 @@ def targets() -> None:
 @targets.command("check")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def targets_check(path: Path | None) -> None:
-    """Validate PATH (default: $SERVICELEVEL_TARGETS or ./targets.toml); exit 2 on errors."""
+    """Validate PATH (default: $SERVICELEVEL_TARGETS or ./targets.toml); exit 2 on errors.
+
+    Every section is checked in one pass: the targets, [report] and [alerts], and the
+    [[source]] tables with the mapping files they name.
+    """
     import os
 
     path = path or Path(os.environ.get(TARGETS_ENV, "targets.toml"))
     result = load_targets(path)
-    if not result.ok:
-        for issue in result.errors:
-            click.echo(str(issue), err=True)
-        click.echo(f"{path}: {len(result.errors)} error(s)", err=True)
-        raise SystemExit(2)
-    assert result.targets is not None
-    from servicelevel.config.delivery import report_settings
-
-    issues = report_settings(result.targets).issues  # [report] and [alerts]
-    if result.targets.source:  # [[source]] tables and the mapping files they name
-        from servicelevel.collectors.mapped.mapping import MappingInvalid, load_sources
-
-        try:
-            load_sources(path, result.targets.source)
-        except MappingInvalid as exc:
-            issues = [*issues, *exc.errors]
+    issues = [*result.errors, *_other_sections(path, result.targets)]
     if issues:
         for issue in issues:
             click.echo(str(issue), err=True)
         click.echo(f"{path}: {len(issues)} error(s)", err=True)
         raise SystemExit(2)
+    assert result.targets is not None
     click.echo(f"{path}: ok, {len(result.targets.targets)} target(s)")
+
+
+def _other_sections(path: Path, targets: Targets | None) -> list[ConfigIssue]:
+    """The issues of [report]/[alerts] and [[source]], even when the targets did not validate.
+
+    Those sections are plain tables of the targets model, so they can be checked from the
+    file's raw tables whenever it is valid TOML.
+    """
+    from servicelevel.config.delivery import delivery_settings, report_settings
+
+    if targets is not None:
+        issues = report_settings(targets).issues
+        sources: list[Any] = targets.source
+    else:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            data = tomlkit.parse(text).unwrap()
+        except (OSError, UnicodeDecodeError, TOMLKitError):
+            return []  # load_targets has said why the file cannot be read
+        ids = [t["id"] for t in _tables(data.get("target")) if isinstance(t.get("id"), str)]
+        report, alerts = data.get("report"), data.get("alerts")
+        issues = delivery_settings(
+            report if isinstance(report, dict) else None,
+            alerts if isinstance(alerts, dict) else None,
+            ids, str(path), text,
+        ).issues  # fmt: skip
+        sources = _tables(data.get("source"))
+    if sources:  # the [[source]] tables and the mapping files they name
+        from servicelevel.collectors.mapped.mapping import MappingInvalid, load_sources
+
+        try:
+            load_sources(path, sources)
+        except MappingInvalid as exc:
+            issues = [*issues, *exc.errors]
+    return issues
+
+
+def _tables(value: object) -> list[dict[str, Any]]:
+    """The tables of an array of tables, whatever else a broken file put there."""
+    return [t for t in value if isinstance(t, dict)] if isinstance(value, list) else []
 
 
 @main.group()

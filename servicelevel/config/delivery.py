@@ -30,16 +30,18 @@ Example::
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from servicelevel.config import DAYS, ConfigIssue, Targets, locate_line
+from servicelevel.config.issues import ConfigIssue, _fail, _suggest
+from servicelevel.config.models import DAYS, Targets
+from servicelevel.config.translate import located_issue, validation_issues
 
 PASSWORD_ENV = "SERVICELEVEL_SMTP_PASSWORD"
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -57,7 +59,7 @@ def _address(value: str) -> str:
     named = _NAMED_EMAIL.match(text)
     bare = named[1].strip() if named else text
     if not _EMAIL.match(bare):
-        raise ValueError(f'"{value}" is not an email address; expected e.g. "team@example.com"')
+        raise _fail(f'"{value}" is not an email address; expected e.g. "team@example.com"')
     return text
 
 
@@ -106,9 +108,9 @@ class WeeklySettings(_Section):
     def _weekday(cls, value: str) -> str:
         day = value.strip().lower()
         if day not in DAYS:
-            near = difflib.get_close_matches(day, DAYS, n=1)
-            hint = f' (did you mean "{near[0]}"?)' if near else ""
-            raise ValueError(f'unknown day "{value}"; expected one of {", ".join(DAYS)}{hint}')
+            raise _fail(
+                f'unknown day "{value}"; expected one of {", ".join(DAYS)}', _suggest(day, DAYS)
+            )
         return day
 
     @field_validator("time")
@@ -116,7 +118,7 @@ class WeeklySettings(_Section):
     def _clock(cls, value: str) -> str:
         m = _HHMM.match(value.strip())
         if m is None or int(m[1]) > 23 or int(m[2]) > 59:
-            raise ValueError(f'"{value}" is not a time; expected "HH:MM", e.g. "07:00"')
+            raise _fail(f'"{value}" is not a time; expected "HH:MM", e.g. "07:00"')
         return f"{int(m[1]):02d}:{m[2]}"
 
     @property
@@ -160,7 +162,7 @@ class AlertSettings(_Section):
     @classmethod
     def _web_address(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f'expected a web address starting with https://, got "{value}"')
+            raise _fail(f'expected a web address starting with https://, got "{value}"')
         return value
 
     def watches(self, target_id: str) -> bool:
@@ -184,35 +186,6 @@ class Settings:
         return self.report.weekly
 
 
-def _allowed(model: type[BaseModel]) -> list[str]:
-    return [info.alias or name for name, info in model.model_fields.items()]
-
-
-def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    for part in loc:
-        fields = {info.alias or name: info for name, info in model.model_fields.items()}
-        info = fields.get(part) if isinstance(part, str) else None
-        if info is None:
-            return None
-        inner = next(
-            (a for a in (info.annotation, *getattr(info.annotation, "__args__", ()))
-             if isinstance(a, type) and issubclass(a, BaseModel)),
-            None,
-        )  # fmt: skip
-        if inner is None:
-            return None
-        model = inner
-    return model
-
-
-_BOUNDS = {
-    "greater_than": "more than {}",
-    "greater_than_equal": "{} or more",
-    "less_than": "less than {}",
-    "less_than_equal": "{} or less",
-}
-
-
 def _source(targets: Targets, text: str | None) -> tuple[str, str]:
     """(file name, file text) for locating issues."""
     path = targets.path
@@ -225,89 +198,58 @@ def _source(targets: Targets, text: str | None) -> tuple[str, str]:
     return filename, text
 
 
-def _issues(
-    error: ValidationError, model: type[BaseModel], section: str, source: tuple[str, str]
-) -> list[ConfigIssue]:
-    filename, text = source
-    out = []
-    for err in error.errors():
-        loc = tuple(p for p in err["loc"] if p != "__root__")
-        key = ".".join([section, *(str(p) if isinstance(p, str) else f"[{p + 1}]" for p in loc)])
-        key = key.replace(".[", "[")
-        suggestion = None
-        if err["type"] == "extra_forbidden":
-            parent = _model_at(model, loc[:-1])
-            allowed = _allowed(parent) if parent else []
-            near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            suggestion = near[0] if near else None
-            message = f'unknown key "{loc[-1]}"; expected one of {", ".join(allowed)}'
-        elif err["type"] == "missing":
-            message = f'missing required key "{loc[-1]}"'
-        elif err["type"] == "too_short":
-            message = "must not be empty"
-        elif err["type"] in _BOUNDS:
-            bound = f"{next(iter(err['ctx'].values())):g}"
-            message = f"expected {_BOUNDS[err['type']].format(bound)}, got {err['input']!r}"
-        elif err["type"] == "value_error":
-            message = str(err["ctx"]["error"])
-        elif err["type"] == "literal_error":
-            message = f"expected one of {err['ctx']['expected']}, got {err['input']!r}"
-        else:
-            message = f"{err['msg']}, got {err['input']!r}".replace("Input should be", "expected")
-        line = locate_line(text, (section, *loc))
-        out.append(ConfigIssue(filename, line, key, message, suggestion))
-    return out
-
-
 def report_settings(targets: Targets, text: str | None = None) -> Settings:
     """Typed ``[report]`` and ``[alerts]``; problems come back in ``Settings.issues``.
 
     ``text`` is the targets file's text, read from ``targets.path`` when not given; it is
     only used to put line numbers on the issues.
     """
-    source = _source(targets, text)
+    filename, text = _source(targets, text)
+    ids = [t.id for t in targets.targets]
+    return delivery_settings(targets.report, targets.alerts, ids, filename, text)
+
+
+def delivery_settings(
+    report: dict[str, Any] | None,
+    alerts: dict[str, Any] | None,
+    target_ids: Sequence[str],
+    filename: str,
+    text: str,
+) -> Settings:
+    """`report_settings` from the raw tables, for a file whose targets did not validate.
+
+    ``targets check`` uses it to report these sections' mistakes in the same pass as the
+    targets' own; ``target_ids`` are the ids written in the file, to check ``alerts.targets``.
+    """
     settings = Settings()
     try:
-        settings.report = ReportSettings.model_validate(targets.report or {})
+        settings.report = ReportSettings.model_validate(report or {})
     except ValidationError as exc:
-        settings.issues += _issues(exc, ReportSettings, "report", source)
-    if targets.alerts is not None:
+        settings.issues += validation_issues(exc, text, filename, ReportSettings, ("report",))
+    if alerts is not None:
         try:
-            settings.alerts = AlertSettings.model_validate(targets.alerts)
+            settings.alerts = AlertSettings.model_validate(alerts)
         except ValidationError as exc:
-            settings.issues += _issues(exc, AlertSettings, "alerts", source)
-        else:
-            known = {t.id for t in targets.targets}
-            for i, target_id in enumerate(settings.alerts.targets):
-                if target_id != "*" and target_id not in known:
-                    near = difflib.get_close_matches(target_id, sorted(known), n=1)
-                    settings.issues.append(
-                        _plain_issue(source, ("alerts", "targets", i), f"targets[{i + 1}]",
-                                     f'no target with id "{target_id}"', near[0] if near else None)
-                    )  # fmt: skip
+            settings.issues += validation_issues(exc, text, filename, AlertSettings, ("alerts",))
+        # Checked even when another [alerts] key is wrong: every mistake in one pass.
+        watched = settings.alerts.targets if settings.alerts else alerts.get("targets")
+        known = sorted(set(target_ids))
+        for i, target_id in enumerate(watched if isinstance(watched, list) else []):
+            if isinstance(target_id, str) and target_id != "*" and target_id not in known:
+                settings.issues.append(
+                    located_issue(text, filename, ("alerts", "targets", i),
+                                  f'no target with id "{target_id}"', _suggest(target_id, known))
+                )  # fmt: skip
     emails = ("alerts", "to") if settings.alerts and settings.alerts.to else ("report", "weekly")
     needs_smtp = settings.report.weekly is not None or emails[0] == "alerts"
     report_failed = any(i.key.startswith("report") for i in settings.issues)
     if needs_smtp and settings.report.smtp is None and not report_failed:
         settings.issues.append(
-            _plain_issue(
-                source, emails, ".".join(emails),
+            located_issue(
+                text, filename, emails,
                 "emails are configured but no mail server: add a [report.smtp] table with "
                 'host and from (e.g. host = "smtp.example.com")',
             )
         )  # fmt: skip
     settings.issues.sort(key=lambda i: (i.line is None, i.line or 0))
     return settings
-
-
-def _plain_issue(
-    source: tuple[str, str],
-    loc: tuple[str | int, ...],
-    key: str,
-    message: str,
-    suggestion: str | None = None,
-) -> ConfigIssue:
-    filename, text = source
-    if not key.startswith(str(loc[0])):
-        key = f"{loc[0]}.{key}"
-    return ConfigIssue(filename, locate_line(text, loc[:2]), key, message, suggestion)

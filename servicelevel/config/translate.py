@@ -6,8 +6,9 @@ same mistake reads the same wherever it is made.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -19,7 +20,9 @@ from servicelevel.config.locate import locate_line
 
 
 def _location(err: Any) -> tuple[Any, ...]:
-    return tuple(err["loc"]) + tuple((err.get("ctx") or {}).get("at", ()))
+    # "function-after[...]" and the like are pydantic's names for validators, never a key.
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    return loc + tuple((err.get("ctx") or {}).get("at", ()))
 
 
 def _without_echoes(errors: list[Any], root: type[BaseModel]) -> list[Any]:
@@ -38,7 +41,8 @@ def _without_echoes(errors: list[Any], root: type[BaseModel]) -> list[Any]:
     return [err for err in errors if not (is_missing(err) and _location(err) in misspelt)]
 
 
-def _key_path(loc: Sequence[str | int]) -> str:
+def key_path(loc: Sequence[str | int]) -> str:
+    """How a location reads in an issue: ``("target", 1, "kpi")`` -> ``target[2].kpi``."""
     out = ""
     for part in loc:
         out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
@@ -63,11 +67,31 @@ _EXPECTED = {
 }
 
 
+# A validator that raised a plain ValueError may have put its hint in the text; it is split off
+# so the issue shows it the one way every issue does.
+_HINT = re.compile(r'^(?P<message>.*?) \(did you mean "(?P<suggestion>[^"]*)"\?\)$', re.DOTALL)
+
+
 def _plain_message(err: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[str, str | None]:
     """Pydantic's error in words for an analyst, plus a did-you-mean if there is one."""
     kind, ctx, key = err["type"], err.get("ctx") or {}, loc[-1] if loc else ""
     if kind == "servicelevel":
         return ctx["message"], ctx.get("suggestion")
+    if kind == "value_error":
+        text = str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
+        hinted = _HINT.match(text)
+        return (hinted["message"], hinted["suggestion"]) if hinted else (text, None)
+    if kind == "literal_error":
+        choices = _literal_choices(loc, root) or re.findall(r"'([^']*)'", ctx.get("expected", ""))
+        value = err.get("input")
+        if not isinstance(value, str):
+            return (
+                f"expected one of {', '.join(choices)} in double quotes, got {_show(value)}",
+                None,
+            )
+        what = next((p for p in reversed(loc) if isinstance(p, str)), "value")
+        message = f"unknown {what} {_show(value)}; expected one of {', '.join(choices)}"
+        return message, _suggest(value, choices)
     if kind == "missing":
         if loc == ("target",):
             return "no targets: add at least one [[target]] table", None
@@ -128,10 +152,40 @@ def _allowed_keys(loc: Sequence[Any], root: type[BaseModel]) -> list[str]:
     return list(_fields_by_key(model)) if model else []
 
 
+def _literal_choices(loc: Sequence[Any], root: type[BaseModel]) -> list[str]:
+    """The values a ``Literal[...]`` field at ``loc`` allows (a list's items included)."""
+    names = list(loc)
+    while names and isinstance(names[-1], int):
+        names.pop()
+    model = _model_at(names[:-1], root) if names else None
+    info = _fields_by_key(model).get(names[-1]) if model else None
+    return [str(v) for v in _literal_values(info.annotation)] if info else []
+
+
+def _literal_values(annotation: Any) -> tuple[Any, ...]:
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    for arg in get_args(annotation):
+        if values := _literal_values(arg):
+            return values
+    return ()
+
+
 def _field_description(loc: Sequence[Any], root: type[BaseModel]) -> str | None:
     model = _model_at(loc[:-1], root)
     info = _fields_by_key(model).get(loc[-1]) if model else None
     return info.description if info else None
+
+
+def located_issue(
+    text: str,
+    filename: str,
+    loc: Sequence[str | int],
+    message: str,
+    suggestion: str | None = None,
+) -> ConfigIssue:
+    """An issue found by our own checks (not pydantic's) at ``loc``, worded like the others."""
+    return ConfigIssue(filename, locate_line(text, loc), key_path(loc), message, suggestion)
 
 
 def validation_issues(
@@ -150,9 +204,6 @@ def validation_issues(
     for err in _without_echoes(error.errors(), root):
         loc = _location(err)
         message, suggestion = _plain_message(err, loc, root)
-        full = (*prefix, *loc)
-        issues.append(
-            ConfigIssue(filename, locate_line(text, full), _key_path(full), message, suggestion)
-        )
+        issues.append(located_issue(text, filename, (*prefix, *loc), message, suggestion))
     issues.sort(key=lambda i: (i.line is None, i.line or 0))
     return issues
