@@ -5,12 +5,18 @@ The hierarchy:
 * ServicelevelError
   * ConfigError
     * TargetsInvalid
+    * MappingInvalid (servicelevel.collectors.mapped.mapping)
   * StoreError
+    * DatabaseUrlInvalid
+    * DatabaseUnavailable
   * IngestError
+  * MailError (servicelevel.reports.mailer)
 
-The CLI catches only `ServicelevelError` and prints it as one line per problem.
-Bad targets.toml content is normally *data* (`config.load_targets` returns a list of
-`ConfigIssue`); `TargetsInvalid` is for callers that cannot go on without valid targets.
+The CLI catches `ServicelevelError` (and the few outside failures it translates: a lost
+database connection, a file that cannot be opened) at one boundary, the ``servicelevel``
+group, and prints it as one line per problem with exit code 2; ``--debug`` shows the
+traceback instead. Bad targets.toml content is normally *data* (`config.load_targets` returns a
+list of `ConfigIssue`); `TargetsInvalid` is for callers that cannot go on without valid targets.
 """
 
 from __future__ import annotations
@@ -39,6 +45,14 @@ class TargetsInvalid(ConfigError):
 
 class StoreError(ServicelevelError):
     """The database cannot be reached, migrated or written."""
+
+
+class DatabaseUrlInvalid(StoreError):
+    """The database URL names nothing we can open: not a URL, or an unknown database/driver."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database the URL names cannot be opened: server down, login refused, no folder..."""
 
 
 class IngestError(ServicelevelError):

@@ -48,8 +48,8 @@ def import_(
     KIND is asterisk-queue-log, or calls-csv, surveys-csv, complaints-csv, orders-csv,
     returns-csv with --mapping. "sources" reads the [[source]] tables of the targets file once
     (all of them, or those named instead of PATHs). A file is read from where the last import
-    of it stopped. Exit code 1 when a file or source could not be read, 3 with --strict when
-    any row was quarantined.
+    of it stopped. Exit code 1 when a file or source could not be read, 2 when the targets
+    file or the mapping has a mistake, 3 with --strict when any row was quarantined.
     """
     from servicelevel.collectors import runner
     from servicelevel.collectors.base import RunResult

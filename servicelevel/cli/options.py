@@ -1,14 +1,25 @@
-"""Shared pieces of the ``servicelevel`` command: the group, common options, loading the targets."""
+"""Shared pieces of the ``servicelevel`` command: the group, common options, loading the targets.
+
+The group is also the CLI's one error boundary: whatever a command hits that a person must
+fix (our `ServicelevelError`, a database connection lost mid-command, a file that cannot be
+opened) leaves as one line per problem naming it, with exit code 2; ``--debug`` (or
+``$SERVICELEVEL_DEBUG``) lets the traceback through instead. Anything else is a bug and keeps
+its traceback.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO, Any
 
 import click
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from servicelevel.config import Targets, load_targets
+from servicelevel.errors import DatabaseUnavailable, DatabaseUrlInvalid, ServicelevelError
 
 TARGETS_ENV = "SERVICELEVEL_TARGETS"
+DEBUG_ENV = "SERVICELEVEL_DEBUG"
 IMPORT_KINDS = (
     "asterisk-queue-log",
     "calls-csv",
@@ -41,16 +52,70 @@ def load_or_fail(path: Path) -> Targets:
     """Load the targets file or stop with its located errors (exit code 2)."""
     result = load_targets(path)
     if not result.ok or result.targets is None:
+        missing = not path.exists()
         for issue in result.errors:
-            click.echo(str(issue), err=True)
+            hint = f" (give --targets FILE or set ${TARGETS_ENV})" if missing else ""
+            click.echo(f"{issue}{hint}", err=True)
         raise SystemExit(2)
     return result.targets
 
 
-@click.group()
+class Failed(click.ClickException):
+    """A failure a person must fix, already worded: printed as is, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.message, err=file is None, file=file)
+
+
+# What the boundary turns into one line: ours, and the outside failures a person fixes.
+_TRANSLATED = (ServicelevelError, OperationalError, InterfaceError, OSError)
+
+
+def one_line(exc: BaseException) -> str:
+    """What the CLI prints for ``exc``: a line per problem, each naming what to fix."""
+    errors = getattr(exc, "errors", None)
+    if isinstance(exc, ServicelevelError) and isinstance(errors, list) and errors:
+        return "\n".join(str(e) for e in errors)  # located issues: file:line: key: message
+    if isinstance(exc, DatabaseUrlInvalid | DatabaseUnavailable):
+        return f"error: {exc} (the URL comes from --db or $SERVICELEVEL_DB)"
+    if isinstance(exc, ServicelevelError):
+        return f"error: {exc}"
+    if isinstance(exc, OperationalError | InterfaceError):
+        lines = (line.strip() for line in str(exc.orig or exc).splitlines())
+        return "error: the database failed: " + "; ".join(line for line in lines if line)
+    assert isinstance(exc, OSError)
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"error: {where}{exc.strerror or exc}"
+
+
+class Boundary(click.Group):
+    """The ``servicelevel`` group: commands' failures leave as :func:`one_line`, exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _TRANSLATED as exc:
+            if ctx.params.get("debug"):
+                raise
+            raise Failed(one_line(exc)) from exc
+
+
+@click.group(cls=Boundary)
 @click.version_option(package_name="servicelevel")
-def main() -> None:
-    """Is the customer-service operation keeping the promises of its service policy?"""
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar=DEBUG_ENV,
+    help="Show the traceback of a failure instead of one line (env SERVICELEVEL_DEBUG=1).",
+)
+def main(debug: bool) -> None:
+    """Is the customer-service operation keeping the promises of its service policy?
+
+    A failure (a mistake in a file, a database that cannot be reached, a file that cannot be
+    opened) is printed as one line per problem, with exit code 2.
+    """
 
 
 def _safe_url(url: str) -> str:
