@@ -14,8 +14,15 @@ Three ways in, checked by :func:`guard` before Dash sees the request:
 
 * a session made on ``/login`` (flask-login);
 * a user name in a header set by a trusted reverse proxy (single sign-on), only when
-  ``trusted_header`` is configured; the role comes from the users file, else ``viewer``;
+  ``trusted_header`` is configured and the request comes from an address in
+  ``$SERVICELEVEL_TRUSTED_PROXIES`` (``proxies``); the role comes from the users file, else
+  ``viewer``;
 * the demo (``demo=True``): no login, everyone may edit, and only loopback clients are answered.
+
+The login is hardened against guessing (``throttle``: exponential back-off per user name and per
+client address, HTTP 429), against login CSRF (a session-bound token in the form), and sessions
+can be revoked (``sessions``: signing out or changing the password ends every copy of the
+cookie). ``$SERVICELEVEL_COOKIE_SECURE=1`` marks the cookies ``Secure`` (behind HTTPS).
 
 Why a guard and not only hidden buttons: Dash callbacks are plain POSTs to
 ``/_dash-update-component``, so a viewer could send the save request by hand. The guard reads the
@@ -28,6 +35,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import ipaddress
+import logging
+import math
 import os
 import secrets
 import sys
@@ -35,16 +44,26 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import flask
 import flask_login
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import proxies, sessions
+from .state import EXTENSION
+from .throttle import LoginThrottle
+
+log = logging.getLogger(__name__)
+
 ROLES = ("viewer", "editor")
 USERS_ENV = "SERVICELEVEL_USERS"
 SECRET_ENV = "SERVICELEVEL_SECRET_KEY"
 HEADER_ENV = "SERVICELEVEL_TRUSTED_USER_HEADER"
+COOKIE_SECURE_ENV = "SERVICELEVEL_COOKIE_SECURE"
+# Where install() keeps the login's throttle and session epochs (tests reach them there).
+THROTTLE_EXTENSION = "servicelevel.login_throttle"
+EPOCHS_EXTENSION = "servicelevel.session_epochs"
 # Outputs of callbacks that change something; only editors may trigger them.
 EDITOR_OUTPUTS = ("targets-save-result",)
 # Static files needed to draw the login page; they hold no data.
@@ -127,6 +146,17 @@ class AuthConfig:
     users_path: Path | None
     trusted_header: str | None
     demo: bool
+    # Peers whose trusted_header and X-Forwarded-For are believed (None: read
+    # $SERVICELEVEL_TRUSTED_PROXIES).
+    trusted_proxies: tuple[proxies.Network, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.trusted_proxies is None:
+            self.trusted_proxies = proxies.parse_proxies(os.environ.get(proxies.PROXIES_ENV))
+
+    @property
+    def proxy_networks(self) -> tuple[proxies.Network, ...]:
+        return self.trusted_proxies or ()
 
     def users(self) -> dict[str, Account]:
         return load_users(self.users_path)
@@ -168,7 +198,11 @@ def guard(config: AuthConfig) -> Any:
         if not _is_loopback(request.remote_addr):
             flask.abort(403)
         flask_login.login_user(User("demo", "editor", "demo"))
-    elif config.trusted_header and request.headers.get(config.trusted_header):
+    elif (
+        config.trusted_header
+        and request.headers.get(config.trusted_header)
+        and proxies.is_trusted(request.remote_addr, config.proxy_networks)
+    ):
         name = request.headers[config.trusted_header].strip()
         account = config.users().get(name)
         flask_login.login_user(User(name, account.role if account else "viewer", "proxy"))
@@ -179,7 +213,8 @@ def guard(config: AuthConfig) -> Any:
     if user is None:
         if path.startswith("/_dash-") or path.startswith("/_reload-hash"):
             return flask.jsonify(error="login required"), 401
-        return flask.redirect("/login?next=" + flask.request.full_path.rstrip("?"))
+        # Encoded: the path's own query must stay inside ``next``, not become /login's.
+        return flask.redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe="/"))
     if path == "/_dash-update-component" and not user.can_edit:
         outputs = _callback_outputs(request)
         if any(name in outputs for name in EDITOR_OUTPUTS):
@@ -202,6 +237,7 @@ LOGIN_PAGE = """<!doctype html>
   --role editor</code> and point <code>SERVICELEVEL_USERS</code> at the file.</div>{% endif %}
   <form method="post" action="/login">
     <input type="hidden" name="next" value="{{ next }}">
+    <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
     <div class="mb-3"><label class="form-label" for="login-name">User name</label>
       <input class="form-control" id="login-name" name="name" autocomplete="username"
              required autofocus></div>
@@ -224,22 +260,48 @@ def secret_key() -> str:
     return secrets.token_hex(32)
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def install(server: flask.Flask, config: AuthConfig, operation_name: Any) -> None:
     """Wire flask-login, the guard and the /login and /logout routes into ``server``."""
     server.secret_key = secret_key()
+    secure = _flag(COOKIE_SECURE_ENV)
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
     )
+    if config.trusted_header and not config.proxy_networks:
+        log.warning(
+            "%s is set but %s is not: the %s header is ignored from every client",
+            HEADER_ENV,
+            proxies.PROXIES_ENV,
+            config.trusted_header,
+        )
+    state = server.extensions.get(EXTENSION)
+    epochs = sessions.SessionEpochs(getattr(state, "engine", None))
+    throttle = LoginThrottle()
+    server.extensions[EPOCHS_EXTENSION] = epochs
+    server.extensions[THROTTLE_EXTENSION] = throttle
     manager = flask_login.LoginManager()
     manager.init_app(server)
+
+    def fingerprint(account: Account) -> str:
+        return sessions.password_fingerprint(server.secret_key or "", account.password_hash)
 
     @manager.user_loader
     def _load(name: str) -> User | None:
         account = config.users().get(name)
-        return User(account.name, account.role) if account else None
+        if account is None or not account.password_hash:
+            return None
+        if not sessions.stamped(flask.session, epochs.current(name), fingerprint(account)):
+            return None  # signed out, password changed, or not a password session
+        return User(account.name, account.role)
 
     server.before_request(lambda: guard(config))
 
@@ -250,25 +312,47 @@ def install(server: flask.Flask, config: AuthConfig, operation_name: Any) -> Non
             error=error,
             next=safe_next(flask.request.values.get("next")),
             no_users=not config.users(),
+            csrf_token=sessions.csrf_token(flask.session),
         )
         return page, status
 
     @server.route("/login", methods=["GET", "POST"])
     def login() -> Any:
-        if flask.request.method == "GET":
+        request = flask.request
+        if request.method == "GET":
             return render()
-        name = flask.request.form.get("name", "").strip()
-        password = flask.request.form.get("password", "")
+        if not sessions.csrf_valid(flask.session, request.form.get(sessions.CSRF_FIELD)):
+            return render("The sign-in form had expired. Please sign in again.", 400)
+        name = request.form.get("name", "").strip()
+        peer = proxies.client_address(
+            request.remote_addr, request.headers.get("X-Forwarded-For"), config.proxy_networks
+        )
+        keys = [("user", name.casefold()[:200]), ("address", peer)]
+        wait = throttle.retry_after(keys)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            page, status = render(f"Too many failed sign-ins. Try again in {seconds} s.", 429)
+            return page, status, {"Retry-After": str(seconds)}
+        password = request.form.get("password", "")
         account = config.users().get(name)
         valid = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
         if account is None or not valid or not account.password_hash:
+            throttle.failed(keys)
             return render("Unknown user name or wrong password.", 401)
+        throttle.succeeded(keys)
+        target = safe_next(request.form.get("next"))
+        flask.session.clear()  # nothing from before the sign-in (e.g. a planted value) survives
         flask_login.login_user(User(account.name, account.role))
-        return flask.redirect(safe_next(flask.request.form.get("next")))
+        sessions.stamp(flask.session, epochs.current(account.name), fingerprint(account))
+        return flask.redirect(target)
 
     @server.route("/logout")
     def logout() -> Any:
+        user = current_user()
+        if user is not None and user.how == "password":
+            epochs.rotate(user.name)  # every copy of this user's cookies, everywhere
         flask_login.logout_user()
+        flask.session.clear()
         return flask.redirect("/login")
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from dashsite import PASSWORDS, save_request_body, write_users
+from dashsite import save_request_body, write_users
+from logins import login, post_login
 
 from servicelevel.dashboard.app import create_app
 from servicelevel.dashboard.auth import safe_next
@@ -14,11 +15,6 @@ from servicelevel.dashboard.targets_edit import text_hash
 def app(site):
     users = write_users(site.root / "users.toml")
     return create_app(site.engine, site.targets_path, users_path=users, clock=site.clock)
-
-
-def login(client, name: str) -> None:
-    response = client.post("/login", data={"name": name, "password": PASSWORDS[name]})
-    assert response.status_code == 302, response.data
 
 
 def save_body(client, site, minimum: float, headers: dict | None = None) -> dict:
@@ -51,7 +47,7 @@ def test_every_page_and_callback_needs_a_login(app):
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(app):
     client = app.server.test_client()
     for name in ("alice", "nobody"):
-        response = client.post("/login", data={"name": name, "password": "wrong"})
+        response = post_login(client, name, "wrong")
         assert response.status_code == 401
         assert b"Unknown user name or wrong password" in response.data
 
@@ -75,7 +71,8 @@ def test_an_editor_can_save_through_the_same_callback(app, site):
     assert b"Saved answer-20s" in response.data
 
 
-def test_a_trusted_proxy_header_signs_in_with_the_role_from_the_users_file(site):
+def test_a_trusted_proxy_header_signs_in_with_the_role_from_the_users_file(site, monkeypatch):
+    monkeypatch.setenv("SERVICELEVEL_TRUSTED_PROXIES", "127.0.0.1")  # the test client's address
     users = write_users(site.root / "users.toml")
     app = create_app(
         site.engine,
