@@ -24,6 +24,7 @@ from servicelevel.kpi.registry import KPIS
 from servicelevel.timeutil import local_day_bounds, windows_between
 
 from . import fmt
+from .links import markdown_link, page_href
 
 GRANULARITIES = ("15min", "hour", "day", "week", "month")
 GRANULARITY_LABEL = {
@@ -140,7 +141,7 @@ class Breach:
             "depth_value": round(self.depth, 3),
             "windows": self.windows,
             "day": day,
-            "drilldown": f"[Open {day}](/queue?queue={queue}&day={day})"
+            "drilldown": markdown_link(f"Open {day}", page_href("/queue", queue=queue, day=day))
             if KPIS[self.kpi].calls
             else "",
         }

@@ -234,10 +234,26 @@ def alert_context(views: Sequence[FlipView], targets: Targets) -> dict[str, Any]
     }
 
 
+# Slack's mrkdwn (and Mattermost/Teams markdown) read these in a message's text: <url|text>
+# links and <!channel> mentions, [text](url) links, @channel/@all mentions.
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "(", "]": ")"})
+
+
+def chat_text(text: str) -> str:
+    """``text`` with no markup of its own: a queue or target name comes from a source or an
+    editor, and must not turn the alert into a link to another site or a channel-wide ping.
+    ``& < >`` become the entities Slack asks for; brackets become parentheses, so no
+    ``[text](url)``; ``@`` is followed by a zero-width space, so no ``@channel``."""
+    return text.translate(_MARKUP).replace("@", "@\u200b")
+
+
 def webhook_payload(views: Sequence[FlipView], targets: Targets) -> dict[str, Any]:
-    """JSON for the webhook; ``text`` makes it readable as-is by Slack/Mattermost-style hooks."""
+    """JSON for the webhook; ``text`` makes it readable as-is by Slack/Mattermost-style hooks
+    and carries names through :func:`chat_text`; ``flips`` holds the raw values, as data, for
+    receivers that build their own message (and escape for their own format)."""
     lines = [
-        f"{'BREACH' if v.event == 'breach' else 'RECOVERED'}: {v.name}: {v.reason}" for v in views
+        chat_text(f"{'BREACH' if v.event == 'breach' else 'RECOVERED'}: {v.name}: {v.reason}")
+        for v in views
     ]
     return {
         "operation": targets.operation.name,
