@@ -194,7 +194,12 @@ def bench(url: str, runs: int) -> dict[str, Any]:
     targets = load_targets(TARGETS).unwrap()
     port = _free_port()
     speed = float(targets.operation.refresh_seconds)
-    env = {**os.environ, "SERVICELEVEL_SECRET_KEY": "bench"}
+    # The user header counts only from a trusted proxy: the load comes from this machine.
+    env = {
+        **os.environ,
+        "SERVICELEVEL_SECRET_KEY": "bench",
+        "SERVICELEVEL_TRUSTED_PROXIES": "127.0.0.1",
+    }
     log = Path(tempfile.mkstemp(prefix="servicelevel-bench-serve-", suffix=".log")[1])
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", url, "--port", str(port), "--speed", str(speed)],
