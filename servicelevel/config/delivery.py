@@ -50,7 +50,8 @@ _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # No nan/inf: a hold of inf minutes overflows later, when the alerts run, not here.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 def _address(value: str) -> str:

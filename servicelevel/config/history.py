@@ -14,6 +14,7 @@ so they apply to every window, past ones included, as before.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,6 +24,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from servicelevel.config import Target
+from servicelevel.config.models import TOML_INT_MAX
 from servicelevel.store.schema import Audit
 
 ACTION = "target.edit"
@@ -57,6 +59,38 @@ def editable_values(target: Target) -> dict[str, Any]:
     return {name: getattr(target, name) for name in EDITABLE_FIELDS}
 
 
+def _number(value: object) -> bool:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int too big for a float
+        return False
+
+
+# What a target's validation guarantees of each editable value: an audit row replayed into a
+# target (``version_on`` copies without validating) must hold no less.
+_VALID: dict[str, Any] = {
+    "name": lambda v: isinstance(v, str) and bool(v),
+    "minimum": _number,
+    "ideal": _number,
+    "min_volume": lambda v: (
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= TOML_INT_MAX
+    ),
+}
+
+
+def _editable(values: object) -> dict[str, Any]:
+    """The editable values of an audit row; ValueError if one could not be a target's."""
+    if not isinstance(values, dict):
+        raise ValueError("not a table of values")
+    kept = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
+    for key, value in kept.items():
+        if not _VALID[key](value):
+            raise ValueError(f"{key} = {value!r} is not a valid value")
+    return kept
+
+
 def record_edit(
     session: Session,
     *,
@@ -74,10 +108,11 @@ def record_edit(
         "old": dict(old),
         "new": dict(new),
     }
+    # allow_nan=False: the row must be JSON any reader takes, and a NaN here would come back
+    # as a minimum in every later evaluation; values come from validated targets, so never.
+    text = json.dumps(detail, allow_nan=False)
     session.execute(
-        insert(Audit).values(
-            at=at or datetime.now(UTC), actor=actor, action=ACTION, detail=json.dumps(detail)
-        )
+        insert(Audit).values(at=at or datetime.now(UTC), actor=actor, action=ACTION, detail=text)
     )
 
 
@@ -96,11 +131,11 @@ def load_edits(session: Session, target_id: str | None = None) -> list[Edit]:
                 actor=row.actor,
                 target_id=str(detail["target"]),
                 effective_from=date.fromisoformat(detail["effective_from"]),
-                old=dict(detail["old"]),
-                new=dict(detail["new"]),
+                old=_editable(detail["old"]),
+                new=_editable(detail["new"]),
             )
         except (ValueError, KeyError, TypeError):
-            continue  # a hand-made row we cannot read changes nothing
+            continue  # a hand-made row we cannot read (or a NaN minimum) changes nothing
         if target_id is None or edit.target_id == target_id:
             edits.append(edit)
     return edits

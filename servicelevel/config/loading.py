@@ -1,10 +1,14 @@
 """Reading targets.toml: every problem comes back as a located issue, never raised.
 
-Analysts edit this file by hand, so bad content is data, not a crash.
+Analysts edit this file by hand, so bad content is data, not a crash. A file over
+`MAX_TARGETS_BYTES` is refused before it is read: parsing takes seconds per MiB (a 30 MB
+file took 40 s), and a real policy is a few KiB, so a bigger file is a mistake (a log pasted
+in, the wrong file), not a policy.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +23,9 @@ from servicelevel.config.issues import ConfigIssue
 from servicelevel.config.models import Targets
 from servicelevel.config.translate import validation_issues
 from servicelevel.errors import TargetsInvalid
+
+MIB = 1024 * 1024
+MAX_TARGETS_BYTES = MIB  # documented in docs/targets.md ("Size limit")
 
 
 @dataclass
@@ -40,26 +47,65 @@ class LoadResult:
 # --- loading ---------------------------------------------------------------------------
 
 
+def too_big(size: int) -> str:
+    """The message for a file or text of ``size`` bytes over the limit."""
+    limit = f"{MAX_TARGETS_BYTES / MIB:g} MiB"
+    shown = f"{size / MIB:.1f} MiB"
+    if shown == f"{MAX_TARGETS_BYTES / MIB:.1f} MiB":  # "1.0 MiB; the limit is 1 MiB" reads wrong
+        return f"file is {size:,} bytes; the limit is {limit} ({MAX_TARGETS_BYTES:,} bytes)"
+    return f"file is {shown}; the limit is {limit}"
+
+
+def read_targets_text(path: str | Path) -> tuple[str | None, list[ConfigIssue]]:
+    """The file's text, or the issue saying why it cannot be had (missing, too big, not UTF-8).
+
+    The size is checked before reading, and the read itself stops one byte past the limit, so
+    a file that grows after the check (or a device posing as a file) is refused just the same.
+    """
+    p = Path(path)
+
+    def issue(message: str) -> tuple[None, list[ConfigIssue]]:
+        return None, [ConfigIssue(str(path), None, "", message)]
+
+    try:
+        with p.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_TARGETS_BYTES:
+                return issue(too_big(size))
+            data = handle.read(MAX_TARGETS_BYTES + 1)
+    except FileNotFoundError:
+        return issue("file not found")
+    except OSError as e:
+        return issue(f"cannot read the file: {e.strerror or e}")
+    if len(data) > MAX_TARGETS_BYTES:
+        return issue(too_big(len(data)))
+    try:
+        text = data.decode("utf-8-sig")  # -sig: editors on Windows add a BOM
+    except UnicodeDecodeError as e:
+        return issue(f"not UTF-8 text (byte {e.start}); save the file as UTF-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []  # as text-mode reading does
+
+
 def load_targets(path: str | Path) -> LoadResult:
     """Read and validate a targets file; problems come back as issues, never raised."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")  # -sig: editors on Windows add a BOM
-    except FileNotFoundError:
-        return LoadResult(None, [ConfigIssue(str(path), None, "", "file not found")])
-    except UnicodeDecodeError as e:
-        message = f"not UTF-8 text (byte {e.start}); save the file as UTF-8"
-        return LoadResult(None, [ConfigIssue(str(path), None, "", message)])
-    except OSError as e:
-        message = f"cannot read the file: {e.strerror or e}"
-        return LoadResult(None, [ConfigIssue(str(path), None, "", message)])
+    text, issues = read_targets_text(path)
+    if text is None:
+        return LoadResult(None, issues)
     result = parse_targets(text, filename=str(path))
     if result.targets is not None:
-        result.targets._path = p
+        result.targets._path = Path(path)
     return result
 
 
 def parse_targets(text: str, filename: str = "targets.toml") -> LoadResult:
+    """Validate targets.toml text: the one check behind the loader, `targets check` and the
+    Targets page's save."""
+    # A character is at most 4 bytes: short text needs no encoding to know it fits.
+    size = (
+        len(text) if len(text) <= MAX_TARGETS_BYTES // 4 else len(text.encode("utf-8", "replace"))
+    )
+    if size > MAX_TARGETS_BYTES:
+        return LoadResult(None, [ConfigIssue(filename, None, "", too_big(size))])
     try:
         data = tomlkit.parse(text).unwrap()
     except ParseError as e:

@@ -32,6 +32,10 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 Window = Literal["15min", "hour", "day", "week", "month"]
 Abandons = Literal["miss", "ignore", "success_within_t"]
 
+# TOML integers are 64-bit: a bigger one would load here (tomlkit keeps Python ints) but not
+# in another TOML reader, nor in a database column.
+TOML_INT_MAX = 2**63 - 1
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -40,7 +44,12 @@ _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
+    # allow_inf_nan=False: TOML has nan and inf, and pydantic takes them (and "nan" as text)
+    # for a float by default; no target, time or count can be one, and a NaN minimum would
+    # crash every evaluation later, far from the line that caused it.
+    model_config = ConfigDict(
+        extra="forbid", validate_by_name=True, validate_by_alias=True, allow_inf_nan=False
+    )
 
 
 class Operation(_Section):
@@ -54,7 +63,9 @@ class Operation(_Section):
     stale_after_minutes: float = Field(
         15, gt=0, description="minutes of silence before a source's figures are stale"
     )
-    refresh_seconds: int = Field(10, ge=2, description="dashboard auto-refresh in seconds")
+    refresh_seconds: int = Field(
+        10, ge=2, le=TOML_INT_MAX, description="dashboard auto-refresh in seconds"
+    )
     dashboard_url: str | None = Field(None, description="link to the dashboard put in emails")
 
     @field_validator("timezone")
@@ -219,7 +230,9 @@ class Target(_Section):
     window: Window = Field("day", description="period the KPI is computed over")
     minimum: float = Field(description="worst acceptable value, in the KPI's unit (% or s)")
     ideal: float = Field(description="value we aim for, in the KPI's unit (% or s)")
-    min_volume: int = Field(1, ge=0, description="fewer calls/units than this shows no data")
+    min_volume: int = Field(
+        1, ge=0, le=TOML_INT_MAX, description="fewer calls/units than this shows no data"
+    )
 
     @field_validator("id")
     @classmethod

@@ -8,14 +8,18 @@ replacement, and it is also what :mod:`servicelevel.config.history` reads to kee
 judged by the values that applied then.
 
 If the file changed on disk since the form was loaded (someone edited it by hand), the save is
-refused rather than silently overwriting their change.
+refused rather than silently overwriting their change. A save request is whatever a browser, or
+anyone, posts: `save_form` takes it as such (NaN, text, huge numbers, no file hash at all) and
+answers every mistake as an error to show, never an exception.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,9 +28,14 @@ from typing import Any
 import tomlkit
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tomlkit.exceptions import TOMLKitError
 
 from servicelevel.config import parse_targets
 from servicelevel.config.history import EDITABLE_FIELDS, editable_values, record_edit
+from servicelevel.config.loading import read_targets_text
+
+LABELS = {"name": "Name", "minimum": "Minimum", "ideal": "Ideal", "min_volume": "Min. volume"}
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T[\d:.]*)?$")  # what the date picker sends
 
 
 @dataclass
@@ -46,8 +55,9 @@ def text_hash(text: str) -> str:
 
 
 def _number(value: Any) -> Any:
-    """80.0 is written 80, as a person would."""
-    if isinstance(value, float) and value.is_integer():
+    """80.0 is written 80, as a person would (only where the float is that integer exactly:
+    1e300 stays 1e300, not a 301-digit integer that no TOML reader takes)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
         return int(value)
     return value
 
@@ -71,14 +81,23 @@ def save_edit(
     engine: Engine,
     path: Path,
     target_id: str,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     *,
     effective_from: date,
     actor: str,
     expected_hash: str | None = None,
 ) -> EditResult:
-    """Validate and write one target's new values, and audit the change."""
-    text = path.read_text(encoding="utf-8-sig")
+    """Validate and write one target's new values, and audit the change.
+
+    A value of None leaves the key as it is; any other value is written into the file's text as
+    given, and that text is checked by `parse_targets`, as ``servicelevel targets check`` would
+    check it, so a wrong value gets the checker's located message. ``expected_hash`` None skips
+    the "changed on disk" check: for code that holds the file itself; a request never may (see
+    `save_form`).
+    """
+    text, issues = read_targets_text(path)
+    if text is None:
+        return EditResult(False, [str(e) for e in issues])
     if expected_hash is not None and text_hash(text) != expected_hash:
         return EditResult(
             False,
@@ -94,13 +113,24 @@ def save_edit(
         old_target = current.targets.target(target_id)
     except KeyError as exc:
         return EditResult(False, [str(exc).strip("'\"")])
+    not_single = [
+        f"{LABELS[key]}: expected a single value, got {type(value).__name__}"
+        for key, value in values.items()
+        if key in EDITABLE_FIELDS and not isinstance(value, str | int | float | None)
+    ]
+    if not_single:
+        return EditResult(False, not_single)
     # Only the keys that really change are written: an unchanged default stays unwritten.
     changes = {
         key: value
         for key, value in values.items()
         if key in EDITABLE_FIELDS and value is not None and value != getattr(old_target, key)
     }
-    new_text = rewrite(text, target_id, changes)
+    try:
+        new_text = rewrite(text, target_id, changes)
+        new_text.encode("utf-8")  # a lone surrogate from JSON text cannot be saved
+    except (TOMLKitError, ValueError, TypeError) as exc:
+        return EditResult(False, [f"these values cannot be written to {path.name}: {exc}"])
     result = parse_targets(new_text, filename=path.name)
     if not result.ok or result.targets is None:
         return EditResult(False, [str(e) for e in result.errors])
@@ -118,6 +148,69 @@ def save_edit(
         )
         _replace(path, new_text)  # an error here rolls the audit row back
     return EditResult(True, [], old, new)
+
+
+def effective_day(value: object) -> date | None:
+    """The day a change takes effect, from the date picker's ``YYYY-MM-DD[T...]``; else None."""
+    if not isinstance(value, str) or not _DAY.match(value):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:  # 2026-02-30
+        return None
+
+
+def _blank_is_none(value: Any) -> Any:
+    """An emptied field means "leave it", as a field left alone does."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def save_form(
+    engine: Engine,
+    path: Path,
+    *,
+    target_id: Any,
+    values: Mapping[str, Any],
+    effective: Any,
+    file_hash: Any,
+    actor: str,
+) -> tuple[EditResult, date | None]:
+    """The Targets page's Save with the values as posted; every mistake is an error to show.
+
+    The file hash is required: it is what says the page showed the file being changed, so a
+    request without one is refused, not saved over whatever the file now holds.
+    """
+    if not isinstance(file_hash, str) or not file_hash:
+        _text, issues = read_targets_text(path)
+        reason = [str(e) for e in issues] or [
+            f"this page does not say which version of {path.name} it was loaded from; "
+            "reload the page and make the change again."
+        ]
+        return EditResult(False, reason), None
+    if not isinstance(target_id, str) or not target_id:
+        return EditResult(False, ["Choose the target to change."]), None
+    if effective is None or effective == "":
+        return EditResult(False, ["Choose the day the change takes effect."]), None
+    day = effective_day(effective)
+    if day is None:
+        shown = effective if isinstance(effective, str) else type(effective).__name__
+        return EditResult(
+            False, [f"Effective from: expected a day as YYYY-MM-DD, got {shown[:40]!r}"]
+        ), None
+    cleaned = {key: _blank_is_none(values.get(key)) for key in EDITABLE_FIELDS if key in values}
+    result = save_edit(
+        engine,
+        path,
+        target_id,
+        cleaned,
+        effective_from=day,
+        actor=actor,
+        expected_hash=file_hash,
+    )
+    return result, day
 
 
 def _replace(path: Path, text: str) -> None:

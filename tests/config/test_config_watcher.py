@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,62 @@ def test_concurrent_callers_share_one_load(targets_file):
         thread.join()
     assert len(seen) == 8
     assert all(targets is seen[0] for targets in seen)
+
+
+def test_a_slow_re_read_never_blocks_other_readers(targets_file, monkeypatch):
+    """While one caller re-reads a changed file, the others get the last good targets at once."""
+    from servicelevel.config import loading
+
+    watcher = TargetsWatcher(targets_file)
+    good, _ = watcher.current()
+    started, release = threading.Event(), threading.Event()
+    real_parse = loading.parse_targets
+
+    def slow_parse(text, filename="targets.toml"):
+        started.set()
+        release.wait(10)
+        return real_parse(text, filename=filename)
+
+    monkeypatch.setattr(loading, "parse_targets", slow_parse)
+    write(targets_file, GOOD_EDIT)
+    reloaded = []
+    reloader = threading.Thread(target=lambda: reloaded.append(watcher.current()))
+    reloader.start()
+    assert started.wait(10), "the re-read did not start"
+
+    served, took = [], []
+
+    def read():
+        begun = time.perf_counter()
+        served.append(watcher.current())
+        took.append(time.perf_counter() - begun)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(1.0)  # on a blocking watcher the reader is still waiting here
+    release.set()
+    reader.join(10)
+    reloader.join(10)
+    assert took and took[0] < 0.1, f"a reader waited {took[0] if took else 'forever'} s"
+    assert served[0] == (good, [])
+    new, errors = reloaded[0]
+    assert errors == [] and new.operation.refresh_seconds == 30
+    assert watcher.current() == (new, [])
+
+
+def test_an_oversized_file_keeps_the_last_good_targets_with_the_size_error(targets_file):
+    watcher = TargetsWatcher(targets_file)
+    good, _ = watcher.current()
+    write(targets_file, SEED + "#" * (2 * 1024 * 1024) + "\n")
+    targets, errors = watcher.current()
+    assert targets is good
+    assert [e.message for e in errors] == ["file is 2.0 MiB; the limit is 1 MiB"]
+
+
+def test_a_nan_edit_keeps_the_last_good_targets_with_the_located_error(targets_file):
+    watcher = TargetsWatcher(targets_file)
+    good, _ = watcher.current()
+    write(targets_file, SEED.replace("minimum = 60     # seconds at most", "minimum = nan"))
+    targets, errors = watcher.current()
+    assert targets is good
+    assert [e.key for e in errors] == ["target[4].minimum"]

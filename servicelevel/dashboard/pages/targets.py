@@ -16,11 +16,12 @@ from dash import Input, Output, State, callback, dcc, html
 
 from servicelevel.config import Targets
 from servicelevel.config.history import load_edits
+from servicelevel.config.loading import read_targets_text
 from servicelevel.dashboard import auth, fmt
 from servicelevel.dashboard.components.filters import dropdown
 from servicelevel.dashboard.components.grid import col, grid
 from servicelevel.dashboard.state import current
-from servicelevel.dashboard.targets_edit import save_edit, text_hash
+from servicelevel.dashboard.targets_edit import save_form, text_hash
 
 dash.register_page(
     __name__, path="/targets", name="Targets", title="Targets - servicelevel", order=5
@@ -194,7 +195,7 @@ def layout(**_query: Any) -> html.Div:
         return html.Div(dbc.Alert("No valid targets are loaded.", color="danger"))
     user = auth.current_user()
     today = state.now().astimezone(targets.operation.tz).date()
-    file_hash = text_hash(state.targets_path.read_text(encoding="utf-8-sig"))
+    file_hash = _file_hash(state.targets_path)
     return html.Div(
         [
             html.H1("Targets", className="sl-page-title"),
@@ -216,6 +217,12 @@ def layout(**_query: Any) -> html.Div:
     )
 
 
+def _file_hash(path: Any) -> str | None:
+    """The hash of the file the form shows; None while it cannot be read (a save then says why)."""
+    text, _issues = read_targets_text(path)  # bounded: a huge file is not read to hash it
+    return None if text is None else text_hash(text)
+
+
 @callback(
     Output("targets-edit-name", "value"),
     Output("targets-edit-minimum", "value"),
@@ -226,9 +233,12 @@ def layout(**_query: Any) -> html.Div:
 )
 def fill(target_id: str | None) -> tuple[Any, ...]:
     targets, _ = current().targets()
-    if targets is None or not target_id:
+    if targets is None or not isinstance(target_id, str) or not target_id:
         return None, None, None, None, ""
-    t = targets.target(target_id)
+    try:
+        t = targets.target(target_id)
+    except KeyError:  # gone from the file since the page loaded, or a made-up request
+        return None, None, None, None, ""
     better = "higher" if t.higher_is_better else "lower"
     unit = "percent (80 means 80 %)" if t.unit == "%" else "seconds"
     help_text = (
@@ -256,40 +266,32 @@ def fill(target_id: str | None) -> tuple[Any, ...]:
 )
 def save(
     _clicks: int,
-    target_id: str,
-    name: str | None,
-    minimum: float | None,
-    ideal: float | None,
-    min_volume: float | None,
-    effective: str | None,
-    file_hash: str | None,
+    target_id: Any,
+    name: Any,
+    minimum: Any,
+    ideal: Any,
+    min_volume: Any,
+    effective: Any,
+    file_hash: Any,
 ) -> tuple[Any, ...]:
+    """Every value is as posted (the browser's, or anyone's): `save_form` checks them all."""
     state = current()
     user = auth.current_user()
     no = dash.no_update
     if user is None or not user.can_edit:  # the request guard refuses this too
         return dbc.Alert("Only editors can change targets.", color="danger"), no, no, no
-    if not effective:
-        return dbc.Alert("Choose the day the change takes effect.", color="danger"), no, no, no
-    if min_volume is not None and float(min_volume) != int(min_volume):
-        return dbc.Alert("Min. volume must be a whole number.", color="danger"), no, no, no
-    values = {
-        "name": (name or "").strip() or None,
-        "minimum": minimum,
-        "ideal": ideal,
-        "min_volume": int(min_volume) if min_volume is not None else None,
-    }
+    values = {"name": name, "minimum": minimum, "ideal": ideal, "min_volume": min_volume}
     with state.edit_lock:
-        result = save_edit(
+        result, day = save_form(
             state.engine,
             state.targets_path,
-            target_id,
-            values,
-            effective_from=date.fromisoformat(effective[:10]),
+            target_id=target_id,
+            values=values,
+            effective=effective,
+            file_hash=file_hash,
             actor=user.name,
-            expected_hash=file_hash,
         )
-    if not result.ok:
+    if not result.ok or day is None:
         return (
             dbc.Alert(
                 [html.Strong("Not saved: "), html.Ul([html.Li(e) for e in result.errors])],
@@ -303,13 +305,13 @@ def save(
     if not result.changed:
         return dbc.Alert("Nothing changed.", color="secondary"), no, no, no
     state.forget_history()
-    targets, _ = state.targets()  # the watcher sees the new file at once (new inode)
+    # wait: this request wrote the file, so it waits for its own change to be read.
+    targets, _ = state.watcher.current(wait=True)
     assert targets is not None
-    new_hash = text_hash(state.targets_path.read_text(encoding="utf-8-sig"))
     message = dbc.Alert(
-        f"Saved {target_id}, effective from {effective[:10]}.",
+        f"Saved {target_id}, effective from {day.isoformat()}.",
         color="success",
         id="targets-save-ok",
     )
     history = grid("targets-history-grid", history_rows(targets), HISTORY_COLUMNS)
-    return message, target_rows(targets), history, new_hash
+    return message, target_rows(targets), history, _file_hash(state.targets_path)
