@@ -15,6 +15,14 @@ Decisions, each with its reason:
   weekly send is claimed in ``send_log``, so two workers on one database send one email.
 * **Retry**: a weekly summary that fails to send (mail server down) is retried by a one-off job
   5, 15, 60 minutes later and then hourly; the send log makes the retry send it once.
+* **Rollup rebuilds run here, not in readers**: a thread of the worker checks at start and
+  every :data:`ROLLUPS_EVERY` seconds whether the targets changed what the rollups count (a
+  threshold, the short-abandon limit, the calendar) and if so rebuilds them
+  (:class:`~servicelevel.store.rollups_job.RollupRebuildJob`, under its own lease, with progress
+  for the Sources page). Until it commits, the dashboard serves the old figures "recomputing".
+  A thread, not a stored job: it is a watcher, not a timetable, so it has no missed runs to
+  catch up after a restart and writes nothing to the job store when there is nothing to do.
+  Shutdown stops a rebuild at its next chunk; the old figures stay until the next run.
 * **Collectors plug in** with :func:`register_collector` (or ``collectors=`` on
   :func:`start_scheduler`): a name, an interval and ``run(engine, targets)``.
 
@@ -48,12 +56,14 @@ from servicelevel.config import Targets, TargetsWatcher
 from servicelevel.config.delivery import Settings, report_settings
 from servicelevel.errors import ConfigError
 from servicelevel.reports import sendlog
+from servicelevel.store.rollups_job import RollupRebuildJob
 
 log = logging.getLogger(__name__)
 
 JOB_FUNC = "servicelevel.scheduler:run_job"
 WEEKLY = "weekly-report"
 ALERTS = "alerts"
+ROLLUPS_EVERY = 15.0  # seconds: when nothing changed, a check is two metadata reads
 RETRY_PREFIX = "retry:"
 WEEKLY_GRACE = timedelta(days=6)
 RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
@@ -110,6 +120,7 @@ class Worker:
         owner: str | None = None,
         ssl_context: Any = None,
         threads: int = 4,
+        rollups_every: float = ROLLUPS_EVERY,
     ) -> None:
         self.engine = engine
         self.watcher = TargetsWatcher(targets_path)
@@ -124,6 +135,10 @@ class Worker:
             timezone=targets.operation.tz,
         )
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.rollups_every = rollups_every
+        self.rollups_job = RollupRebuildJob(engine, owner=self.owner, stop=self._stopping)
+        self._rollups_thread: threading.Thread | None = None
 
     # -- configuration ------------------------------------------------------------------
 
@@ -171,6 +186,10 @@ class Worker:
         self.scheduler.start(paused=True)  # loads the job store without running anything yet
         self.reconcile()
         self.scheduler.resume()
+        self._rollups_thread = threading.Thread(
+            target=self._watch_rollups, name="rollup-rebuild", daemon=True
+        )
+        self._rollups_thread.start()
         log.info("worker %s started: %s", self.owner, ", ".join(self.job_ids()))
         return self
 
@@ -201,6 +220,9 @@ class Worker:
     def shutdown(self, wait: bool = True) -> None:
         """Stop; with ``wait`` the jobs running now finish first (SIGTERM in ``worker``)."""
         global _active
+        self._stopping.set()  # a rebuild in progress stops at its next chunk
+        if self._rollups_thread is not None and wait:
+            self._rollups_thread.join()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
         if _active is self:
@@ -259,6 +281,22 @@ class Worker:
                 raise
         log.warning("unknown job %s", name)
         return None
+
+    def rebuild_rollups(self) -> Any:
+        """One check of the rollups thread: rebuild if the targets changed their definition."""
+        from servicelevel.context import rollup_spec
+
+        return self.rollups_job.run_once(rollup_spec(self.targets()))
+
+    def _watch_rollups(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.rebuild_rollups()
+            except Exception:  # logged; the old figures stay and the next check tries again
+                if not self._stopping.is_set():
+                    log.exception("rollup rebuild failed")
+            if self._stopping.wait(self.rollups_every):
+                return
 
     def _schedule_retry(self, week: str, now: datetime) -> None:
         from servicelevel.reports.weekly import KIND

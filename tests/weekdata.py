@@ -20,6 +20,7 @@ from servicelevel.config import Targets, load_targets
 from servicelevel.context import rollup_spec
 from servicelevel.store import ingest
 from servicelevel.store.ingest import CallFact
+from servicelevel.store.rollups_job import ensure_rollups
 from servicelevel.store.schema import Complaint, Survey
 
 TZ = ZoneInfo("Europe/Paris")
@@ -175,6 +176,7 @@ def fill(engine: Engine, targets: Targets, days: list[date] | None = None, seed:
     """Calls for every day of weeks 46 and 47 (or ``days``), complaints and surveys for W47."""
     rng = random.Random(seed)
     spec = rollup_spec(targets)
+    ensure_rollups(engine, spec)  # as every importer does first: readers never build rollups
     days = days or [PREVIOUS + timedelta(days=i) for i in range(14)]
     with Session(engine) as session, session.begin():
         for day in days:

@@ -1,4 +1,5 @@
-"""``targets check`` and ``db upgrade``: the commands that check and prepare, never read figures."""
+"""``targets check``, ``db upgrade`` and ``db rebuild``: the commands that check and prepare,
+never read figures."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from servicelevel.cli.options import (
     TARGETS_ENV,
     _safe_url,
     db_option,
+    load_or_fail,
     main,
+    targets_option,
 )
 from servicelevel.config import ConfigIssue, Targets, load_targets
 
@@ -98,3 +101,30 @@ def db_upgrade(db_url: str | None) -> None:
 
     make_engine(db_url)
     click.echo(f"schema up to date: {_safe_url(resolve_url(db_url))}")
+
+
+@db.command("rebuild")
+@db_option
+@targets_option
+def db_rebuild(db_url: str | None, targets_path: Path) -> None:
+    """Rebuild the rollups for the targets' definition now, if it changed.
+
+    The worker (or ``serve``) does this on its own within seconds of a change to a threshold,
+    the short-abandon limit, the time zone or business hours; until then the dashboard shows
+    the previous figures marked "recomputing". Progress is on the Sources page.
+    """
+    from servicelevel.context import rollup_spec
+    from servicelevel.store import make_engine
+    from servicelevel.store.rollups_job import RollupRebuildJob
+
+    config = load_or_fail(targets_path)
+    job = RollupRebuildJob(make_engine(db_url))
+    spec = rollup_spec(config)
+    outcome = job.run_once(spec)
+    if outcome is not None:
+        what = "calls recounted" if outcome.kind == "calls" else "quarter hours regrouped"
+        click.echo(f"rollups rebuilt: {outcome.rows} {what}")
+    elif job.state(spec).needs_rebuild:
+        click.echo("rollups: another process is rebuilding them now (see the Sources page)")
+    else:
+        click.echo("rollups: already up to date")

@@ -33,14 +33,17 @@ class Status:
     status: StatusName
     counts: CallCounts | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # The rollups are being rebuilt for a changed definition: figures of the stored one.
+    recomputing: bool = False
 
     @property
     def value(self) -> float | None:
         return self.kpi.value
 
     def as_json(self) -> dict[str, Any]:
-        """The ``status --json`` object: exactly the documented keys, value unrounded."""
-        return {
+        """The ``status --json`` object: exactly the documented keys, value unrounded
+        (``recomputing`` only while the rollups are rebuilt)."""
+        out: dict[str, Any] = {
             "target": self.target.id,
             "kpi": self.target.kpi,
             "scope": self.scope,
@@ -52,6 +55,9 @@ class Status:
             "volume": self.kpi.volume,
             "status": self.status,
         }
+        if self.recomputing:
+            out["recomputing"] = True
+        return out
 
     def breakdown(self) -> dict[str, Any]:
         """The counts behind the value (shown one click away on the dashboard)."""

@@ -8,6 +8,7 @@ different numbers for the same target and window. Call KPIs are sums of rollups
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 import json
@@ -21,13 +22,39 @@ from sqlalchemy.orm import Session
 from servicelevel.config import Target, Targets
 from servicelevel.config.history import History, editable_values, load_history, version_on
 from servicelevel.context import rollup_spec
-from servicelevel.evaluate.calls import call_statuses
+from servicelevel.evaluate.calls import call_kpi, call_statuses
 from servicelevel.evaluate.facts import fact_status
 from servicelevel.evaluate.frames import DAY_WINDOWS, CallFrame, day_frame, interval_frame
 from servicelevel.evaluate.status import ALL, Status, mark_stale
+from servicelevel.kpi.maths import CallCounts
 from servicelevel.store import queries
-from servicelevel.store.rollups import ensure_rollups
+from servicelevel.store.rollups_rebuild import rollup_state
 from servicelevel.timeutil import Window, local_day_bounds, window_containing, windows_between
+
+
+def _mark_recomputing(session: Session, targets: Targets, statuses: list[Status]) -> list[Status]:
+    """While a job rebuilds the rollups for a changed definition, readers do not wait for it.
+
+    Call figures are then those of the stored definition (the previous short-abandon limit,
+    day rows grouped by the previous calendar), marked ``recomputing``; a service level whose
+    threshold the stored rollups do not count at all is ``no_data`` with reason "recomputing"
+    rather than 0 %. Two metadata reads when nothing changed; readers never write.
+    """
+    state = rollup_state(session, rollup_spec(targets))
+    if not state.recomputing:
+        return statuses
+    out = []
+    for s in statuses:
+        if s.target.definition.calls:
+            t = s.target.threshold_seconds
+            if t is not None and not state.has_threshold(t):
+                empty = CallCounts()
+                s = Status(s.target, s.scope, s.window, call_kpi(s.target, empty), "no_data",
+                           empty, {**s.details, "reason": "recomputing"}, recomputing=True)  # fmt: skip
+            else:
+                s = dataclasses.replace(s, recomputing=True)
+        out.append(s)
+    return out
 
 
 def _evaluate_plain(
@@ -44,10 +71,6 @@ def _evaluate_plain(
         return []
     statuses: list[Status] = []
     call_targets = [t for t in chosen if t.definition.calls]
-    if call_targets:
-        # Rollups built for another definition (a new threshold, another short-abandon limit)
-        # would give wrong numbers: rebuild first. A cheap metadata read when nothing changed.
-        ensure_rollups(engine, rollup_spec(targets))
     with Session(engine) as session:
         if call_targets:
             queues = queries.known_queues(session)
@@ -71,6 +94,8 @@ def _evaluate_plain(
                     fact_status(session, target, w, now) for w in windows_for[target.id]
                 )
         statuses = mark_stale(session, targets, statuses, now)
+        if call_targets:
+            statuses = _mark_recomputing(session, targets, statuses)
     return _in_order(targets, statuses, windows_for)
 
 

@@ -1,187 +1,60 @@
-"""Rollup maths and upkeep: how one call adds to its 15-minute interval and its day, and rebuilds.
+"""Rollup maths: how one call adds to its 15-minute interval and its day, and the stored spec.
 
 Why a "spec": which calls are short abandons and which thresholds are counted depend on the
 targets file. The rollups record the spec they were built with (``store_meta``); when the targets
-change it (a new threshold, another short-abandon limit), :func:`ensure_rollups` rebuilds them from
-the raw calls, so a definition change applies to the past too (as Genesys does for its views).
+change it (a new threshold, another short-abandon limit), a rebuild job recomputes them from the
+raw calls (:mod:`servicelevel.store.rollups_rebuild`), so a definition change applies to the past
+too (as Genesys does for its views). Until it has run, readers keep the figures of the stored spec.
 
 Two levels are stored. ``rollups_15min`` (per queue and UTC quarter hour) serves intraday windows
 and drill-down; ``rollups_day`` (per queue, *local* day and open-or-closed) holds the same sums
 added up per day, so a year of day, week and month windows reads queues x days x 2 rows instead
 of every quarter hour. The day level depends on the operation's calendar (time zone, business
 hours, holidays: a :class:`DayCalendar`), recorded separately in ``store_meta``: both levels are
-updated in the same transaction by :func:`apply_deltas`, and a calendar change rebuilds the day
+updated in the same transaction by :func:`apply_deltas`, and a calendar change regroups the day
 level from the 15-minute rows (seconds), not from the raw calls.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    Engine,
-    MetaData,
-    Table,
-    delete,
-    insert,
-    select,
-    text,
-)
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Insert
 
 from servicelevel.store import bulk
+from servicelevel.store.rollups_calendar import DayCalendar, _day_mapper
 from servicelevel.store.schema import (
-    Call,
     Meta,
     Rollup,
     RollupDay,
     RollupDayThreshold,
     RollupThreshold,
-    UTCDateTime,
 )
 from servicelevel.timeutil import interval_start
 
-if TYPE_CHECKING:
-    from servicelevel.config import Targets
+__all__ = [
+    "DAY_META_KEY",
+    "META_KEY",
+    "DayCalendar",
+    "IntervalDelta",
+    "RollupSpec",
+    "add_call",
+    "apply_deltas",
+    "stored_calendar",
+    "stored_spec",
+]
 
 META_KEY = "rollup_spec"
 DAY_META_KEY = "rollup_day_calendar"  # the migration r0120_rollups_day clears it too
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-@dataclass(frozen=True, slots=True)
-class DayCalendar:
-    """What decides a quarter hour's local day and whether the operation was open.
-
-    Why its own value: the day level must use exactly the calendar the evaluation uses, and
-    must be rebuilt when it changes; it is recorded in ``store_meta`` as :meth:`signature`.
-    ``hours`` is None when open 24/7, else (open, close) in minutes after local midnight for
-    Monday to Sunday (None: closed). ``holidays_version`` is the ``holidays`` package version,
-    so an updated holiday list rebuilds the day level too.
-    """
-
-    timezone: str = "UTC"
-    hours: tuple[tuple[int, int] | None, ...] | None = None
-    holidays: str | None = None
-    subdivision: str | None = None
-    holidays_version: str = ""
-
-    @classmethod
-    def of(cls, targets: Targets) -> DayCalendar:
-        """The calendar of a targets file, as :meth:`Targets.is_open` applies it."""
-        timezone = targets.operation.timezone
-        hours_section = targets.business_hours
-        if hours_section is None:
-            return cls(timezone)
-
-        def minutes(moment: Any, closing: bool) -> int:
-            if closing and moment.hour == 23 and moment.minute == 59:  # "24:00" is time.max
-                return 24 * 60
-            return int(moment.hour * 60 + moment.minute)
-
-        hours = tuple(
-            None
-            if (pair := getattr(hours_section, day)) is None
-            else (minutes(pair[0], False), minutes(pair[1], True))
-            for day in WEEKDAYS
-        )
-        version = ""
-        if hours_section.holidays is not None:
-            import holidays as holidays_lib
-
-            version = str(getattr(holidays_lib, "__version__", ""))
-        return cls(timezone, hours, hours_section.holidays, hours_section.subdivision, version)
-
-    def signature(self) -> str:
-        return json.dumps(
-            {
-                "timezone": self.timezone,
-                "hours": None if self.hours is None else [list(h) if h else None
-                                                          for h in self.hours],
-                "holidays": self.holidays,
-                "subdivision": self.subdivision,
-                "holidays_version": self.holidays_version,
-            },
-            sort_keys=True,
-        )  # fmt: skip
-
-    @classmethod
-    def from_signature(cls, raw: str) -> DayCalendar:
-        data = json.loads(raw)
-        hours = data["hours"]
-        return cls(
-            data["timezone"],
-            None if hours is None else tuple(tuple(h) if h else None for h in hours),
-            data["holidays"],
-            data["subdivision"],
-            data["holidays_version"],
-        )
-
-    def day_of(self, start: datetime) -> tuple[date, bool]:
-        """(local day, open) of the quarter hour starting at ``start`` (aware)."""
-        return _day_mapper(self).day_of(start)
-
-
-class _DayMapper:
-    """:meth:`DayCalendar.day_of` with its look-ups cached: every queue shares an interval."""
-
-    LIMIT = 400_000  # about ten years of quarter hours
-
-    def __init__(self, calendar: DayCalendar) -> None:
-        self.calendar = calendar
-        self.tz = ZoneInfo(calendar.timezone)
-        self.cache: dict[datetime, tuple[date, bool]] = {}
-        self._holidays: Any = None
-        self._lock = threading.Lock()
-
-    def is_holiday(self, day: date) -> bool:
-        if self.calendar.holidays is None:
-            return False
-        with self._lock:  # the holidays object fills in a year on first look-up
-            if self._holidays is None:
-                import holidays as holidays_lib
-
-                self._holidays = holidays_lib.country_holidays(
-                    self.calendar.holidays, subdiv=self.calendar.subdivision
-                )
-            return day in self._holidays
-
-    def day_of(self, start: datetime) -> tuple[date, bool]:
-        found = self.cache.get(start)
-        if found is None:
-            local = start.astimezone(self.tz)
-            day = local.date()
-            hours = self.calendar.hours
-            if hours is None:
-                opened = True
-            else:
-                pair = hours[day.weekday()]
-                minute = local.hour * 60 + local.minute
-                opened = (
-                    pair is not None and pair[0] <= minute < pair[1] and not self.is_holiday(day)
-                )
-            if len(self.cache) >= self.LIMIT:
-                self.cache.clear()
-            found = self.cache[start] = (day, opened)
-        return found
-
-
-@lru_cache(maxsize=8)
-def _day_mapper(calendar: DayCalendar) -> _DayMapper:
-    return _DayMapper(calendar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,8 +252,8 @@ def _apply_day_deltas(
     """Add the same deltas to their (queue, local day, open) rows, by the stored calendar.
 
     Why the stored calendar and not ``spec.calendar``: the day rows must stay consistent with the
-    calendar they record; if the targets changed it, the next :func:`ensure_rollups` regroups
-    them. A late call (imported days after it happened) lands in its own day like any other.
+    calendar they record; if the targets changed it, the next rebuild regroups them. A late
+    call (imported days after it happened) lands in its own day like any other.
     """
     day_of = _day_mapper(calendar).day_of
     days: dict[tuple[str, date, bool], IntervalDelta] = {}
@@ -465,108 +338,8 @@ def _calendar_of(raw: str) -> DayCalendar:
     return DayCalendar.from_signature(raw)
 
 
-def _record_calendar(session: Session, calendar: DayCalendar | None) -> None:
+def record_calendar(session: Session, calendar: DayCalendar | None) -> None:
     # Core statements, not session.merge: the ORM identity map may hold an older row.
     session.execute(delete(Meta).where(Meta.key == DAY_META_KEY))
     if calendar is not None:
         session.execute(insert(Meta).values(key=DAY_META_KEY, value=calendar.signature()))
-
-
-def rebuild_day_rollups(session: Session, calendar: DayCalendar) -> int:
-    """Regroup the 15-minute rollups into day rows by ``calendar``; returns the intervals mapped.
-
-    Why from the 15-minute rows: a calendar change (time zone, business hours, holidays) moves
-    whole quarter hours between days or between open and closed, never a call within its quarter
-    hour, so the raw calls need not be read again. The database does the adding up, joined to a
-    temporary (quarter hour -> day, open) table of the distinct interval starts.
-    """
-    session.execute(delete(RollupDayThreshold))
-    session.execute(delete(RollupDay))
-    starts = session.execute(select(Rollup.interval_start).distinct()).scalars().all()
-    day_of = _day_mapper(calendar).day_of
-    mapping = Table(
-        "sl_day_map",
-        MetaData(),
-        Column("interval_start", UTCDateTime(), primary_key=True),
-        Column("day", Date(), nullable=False),
-        Column("open", Boolean(), nullable=False),
-        prefixes=["TEMPORARY"],
-    )
-    connection = session.connection()
-    mapping.drop(connection, checkfirst=True)
-    mapping.create(connection)
-    try:
-        rows = [(start, *day_of(start)) for start in starts]
-        bulk.insert_rows(session, mapping, ("interval_start", "day", "open"), rows)
-        sums = ", ".join(
-            f"MAX(r.{c})" if c == "max_wait" else f"SUM(r.{c})" for c in DAY_COLUMNS[3:]
-        )
-        session.execute(
-            text(
-                f"INSERT INTO rollups_day ({', '.join(DAY_COLUMNS)}) "
-                f"SELECT r.queue, m.day, m.open, {sums} FROM rollups_15min r "
-                "JOIN sl_day_map m ON m.interval_start = r.interval_start "
-                "GROUP BY r.queue, m.day, m.open"
-            )
-        )
-        session.execute(
-            text(
-                f"INSERT INTO rollup_day_thresholds ({', '.join(DAY_THRESHOLD_COLUMNS)}) "
-                "SELECT t.queue, m.day, m.open, t.threshold_s, SUM(t.answered_within), "
-                "SUM(t.abandoned_within) FROM rollup_thresholds t "
-                "JOIN sl_day_map m ON m.interval_start = t.interval_start "
-                "GROUP BY t.queue, m.day, m.open, t.threshold_s"
-            )
-        )
-    finally:
-        mapping.drop(connection)
-    _record_calendar(session, calendar)
-    return len(rows)
-
-
-def rebuild_rollups(session: Session, spec: RollupSpec, chunk: int = 50_000) -> int:
-    """Recompute every rollup from the raw calls with ``spec``; returns the calls read.
-
-    The day rows are then regrouped from the new 15-minute rows, by ``spec.calendar`` or else
-    by the calendar the store had (if any).
-    """
-    calendar = spec.calendar or stored_calendar(session)
-    session.execute(delete(RollupThreshold))
-    session.execute(delete(Rollup))
-    _record_calendar(session, None)  # the day rows are regrouped once at the end
-    deltas: dict[tuple[str, datetime], IntervalDelta] = {}
-    count = 0
-    query = select(Call.queue, Call.entered_at, Call.outcome, Call.wait_s).execution_options(
-        yield_per=chunk
-    )
-    for queue, entered_at, outcome, wait_s in session.execute(query):
-        add_call(deltas, spec, queue, entered_at, outcome, wait_s)
-        count += 1
-    items = list(deltas.items())
-    for start in range(0, len(items), chunk):
-        apply_deltas(session, dict(items[start : start + chunk]), spec)
-    session.merge(Meta(key=META_KEY, value=spec.signature()))
-    if calendar is not None:
-        rebuild_day_rollups(session, calendar)
-    else:
-        session.execute(delete(RollupDayThreshold))
-        session.execute(delete(RollupDay))
-    return count
-
-
-def ensure_rollups(engine: Engine, spec: RollupSpec) -> bool:
-    """Make the rollups match ``spec``, rebuilding them if the definition changed.
-
-    Returns True when a rebuild from the raw calls happened (a new threshold or short-abandon
-    limit). A change of ``spec.calendar`` only (or day rows not built yet, as after the migration
-    that created them) regroups the 15-minute rows into day rows and returns False. A store with
-    no calls simply records the spec.
-    """
-    with Session(engine) as session, session.begin():
-        current = stored_spec(session)
-        if current != spec.counting():
-            rebuild_rollups(session, spec)
-            return current is not None
-        if spec.calendar is not None and stored_calendar(session) != spec.calendar:
-            rebuild_day_rollups(session, spec.calendar)
-        return False

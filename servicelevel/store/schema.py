@@ -404,3 +404,26 @@ class JobLease(Base):
     last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RollupRebuild(Base):
+    """One run of the rollup rebuild job, with its progress (the Sources page shows them).
+
+    Why a row per run: readers serve the last complete figures marked "recomputing" until a
+    rebuild commits; this says since when, how far it is, and whether the last one failed.
+    ``kind`` is ``calls`` (recount from the raw calls) or ``days`` (regroup the day rows);
+    ``status`` is running, done, failed or interrupted (its process died: the old figures stay).
+    """
+
+    __tablename__ = "rollup_rebuilds"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    spec: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    rows_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -28,7 +28,7 @@ from servicelevel.evaluate import (
 from servicelevel.evaluate.status import judge
 from servicelevel.store import make_engine, queries
 from servicelevel.store.ingest import CallFact, write_calls
-from servicelevel.store.rollups import ensure_rollups
+from servicelevel.store.rollups_job import ensure_rollups
 
 HEAD = """
 [operation]

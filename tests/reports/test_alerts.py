@@ -16,6 +16,7 @@ from servicelevel.context import rollup_spec
 from servicelevel.reports.alerts import check, run_alerts_job, send_pending
 from servicelevel.store import ingest, make_engine
 from servicelevel.store.ingest import CallFact
+from servicelevel.store.rollups_job import ensure_rollups
 from servicelevel.store.schema import AlertFlip
 
 DAY = datetime(2026, 11, 10, 9, 0, tzinfo=TZ)  # a Tuesday, open all day
@@ -42,6 +43,7 @@ def quarter_hour(engine, targets, start: datetime, within: int, total: int, queu
             CallFact(source="alerts-test", callid=f"{queue}-{entered.timestamp()}-{n}",
                      queue=queue, entered_at=entered, outcome="answered", wait_s=wait)
         )  # fmt: skip
+    ensure_rollups(engine, rollup_spec(targets))  # as every importer does first
     with Session(engine) as session, session.begin():
         ingest.write_calls(session, facts, rollup_spec(targets))
 

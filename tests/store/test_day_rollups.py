@@ -21,14 +21,9 @@ from servicelevel.context import rollup_spec
 from servicelevel.store import make_engine
 from servicelevel.store.engine import upgrade_schema
 from servicelevel.store.ingest import CallFact, write_calls
-from servicelevel.store.rollups import (
-    META_KEY,
-    DayCalendar,
-    RollupSpec,
-    ensure_rollups,
-    rebuild_day_rollups,
-    stored_calendar,
-)
+from servicelevel.store.rollups import META_KEY, DayCalendar, RollupSpec, stored_calendar
+from servicelevel.store.rollups_job import ensure_rollups
+from servicelevel.store.rollups_rebuild import rebuild_day_rollups
 from servicelevel.store.schema import Call, Meta, Rollup, RollupDay, RollupDayThreshold
 
 POLICY = """

@@ -18,7 +18,8 @@ from servicelevel.store.ingest import (
     write_calls,
     write_events,
 )
-from servicelevel.store.rollups import RollupSpec, ensure_rollups
+from servicelevel.store.rollups import RollupSpec
+from servicelevel.store.rollups_job import ensure_rollups
 from servicelevel.store.schema import Call, OpenCall, QueueEvent, Rollup
 
 SPEC = RollupSpec.of(5, [20])

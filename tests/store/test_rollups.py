@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from servicelevel.store import make_engine
 from servicelevel.store.ingest import CallFact, write_calls
-from servicelevel.store.rollups import RollupSpec, ensure_rollups, stored_spec
+from servicelevel.store.rollups import RollupSpec, stored_spec
+from servicelevel.store.rollups_job import ensure_rollups
 from servicelevel.store.schema import Call, Rollup, RollupThreshold
 
 BASE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday morning

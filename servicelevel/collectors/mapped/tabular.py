@@ -22,7 +22,8 @@ from servicelevel.collectors.mapped.records import Fact, RowError, RowMapper
 from servicelevel.store import ingest
 from servicelevel.store.facts import NEW, UPDATED, write_facts
 from servicelevel.store.ingest import CallFact
-from servicelevel.store.rollups import RollupSpec, ensure_rollups
+from servicelevel.store.rollups import RollupSpec
+from servicelevel.store.rollups_job import ensure_rollups
 from servicelevel.store.schema import IngestRun, Quarantine
 
 SURVEYS_SUFFIX = " (surveys)"  # the survey answers read from a complaints source

@@ -36,7 +36,8 @@ from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.queue_log import columnar as queue_log_columnar
 from servicelevel.store import ingest
 from servicelevel.store.ingest import CallColumns, CallFact, CallKey
-from servicelevel.store.rollups import RollupSpec, ensure_rollups
+from servicelevel.store.rollups import RollupSpec
+from servicelevel.store.rollups_job import ensure_rollups
 
 COLLECTOR = "asterisk-queue-log"
 OUTCOME_EVENTS = {
