@@ -199,3 +199,38 @@ def test_a_changed_schedule_in_the_targets_moves_the_job(site):
         worker = Started(url, path)
         assert worker.next_run() == local(2026, 11, 27, 7, 0)
         worker.stop()
+
+
+def test_the_worker_rebuilds_the_rollups_after_a_threshold_change(site):
+    """Readers only mark the figures "recomputing"; the worker's rollups thread rebuilds."""
+    from sqlalchemy.orm import Session
+
+    from servicelevel.config import load_targets
+    from servicelevel.context import rollup_spec
+    from servicelevel.store.rollups_job import latest_runs, rollup_state
+
+    path, url = site
+    path.write_text(
+        path.read_text().replace("threshold_seconds = 20", "threshold_seconds = 25", 1),
+        encoding="utf-8",
+    )
+    wanted = rollup_spec(load_targets(path).unwrap())
+    engine = make_engine(url, upgrade=False)
+    with Session(engine) as session:
+        assert rollup_state(session, wanted).recomputing
+    worker = Started(url, path, rollups_every=0.2)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with Session(engine) as session:
+                if not rollup_state(session, wanted).recomputing:
+                    break
+            assert time.monotonic() < deadline, "the worker never rebuilt the rollups"
+            time.sleep(0.2)
+        run = latest_runs(engine, 1)[0]
+        assert (run.kind, run.status) == ("calls", "done") and run.rows_done > 0
+        assert run.owner == worker.worker.owner
+        assert worker.quiet(0.5) == []  # a thread, not a stored job: no scheduler event
+    finally:
+        worker.stop()
+        engine.dispose()

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from servicelevel.config import ConfigIssue, Targets
 from servicelevel.config.history import History
+from servicelevel.context import rollup_spec
 from servicelevel.evaluate import Status, evaluate_at
 from servicelevel.store import queries
+from servicelevel.store.rollups_job import latest_runs, rollup_state
 from servicelevel.store.schema import IngestRun, Quarantine, Source
 from servicelevel.timeutil import Window
 
@@ -76,6 +78,7 @@ class LiveSnapshot:
     last_event_text: str
     last_read_text: str
     compute_ms: float
+    recomputing: bool = False  # call figures are the previous definition's (rebuild running)
 
 
 def window_text(window: Window, now: datetime) -> str:
@@ -93,6 +96,8 @@ def window_text(window: Window, now: datetime) -> str:
 
 def _calculation(status: Status) -> str:
     k, unit, kpi = status.kpi, status.target.unit, status.target.definition
+    if status.details.get("reason") == "recomputing":
+        return "being recomputed for the new definition"
     if k.value is None:
         return "no calls counted yet" if kpi.calls else "nothing counted yet"
     if kpi.shape == "max":
@@ -202,6 +207,7 @@ def live_snapshot(
         last_event_text=fmt.local_time(max(events), tz) if events else "no call data yet",
         last_read_text=fmt.local_time(max(reads), tz) if reads else "never",
         compute_ms=(time.perf_counter() - started) * 1000,
+        recomputing=any(s.recomputing for s in statuses),
     )
 
 
@@ -248,6 +254,9 @@ def notices(
     tz = targets.operation.tz
     with Session(engine) as session:
         sources = queries.source_health(session)
+        recomputing = rollup_state(session, rollup_spec(targets)).recomputing
+    if recomputing:
+        out.append(Notice("info", RECOMPUTING_TITLE, (RECOMPUTING_LINE,)))
     if not sources:
         out.append(Notice("info", "No data source has been read yet."))
     silent, failing = [], []
@@ -280,6 +289,53 @@ def notices(
 # --------------------------------------------------------------------------------------------
 # Sources
 # --------------------------------------------------------------------------------------------
+
+RECOMPUTING_TITLE = "Recomputing: the targets changed what the call figures count."
+RECOMPUTING_LINE = (
+    "Until the rebuild finishes (progress on the Sources page), call figures are those of the "
+    "previous definition, and a service level with a new threshold shows no data."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RollupView:
+    """The rollups on the Sources page: up to date or recomputing, and the last rebuilds."""
+
+    recomputing: bool
+    state_text: str
+    runs: list[dict[str, Any]]
+
+
+def rollup_view(engine: Engine, targets: Targets, now: datetime, limit: int = 5) -> RollupView:
+    """Whether the rollups match the targets, and the newest rebuild runs with progress."""
+    tz = targets.operation.tz
+    with Session(engine) as session:
+        state = rollup_state(session, rollup_spec(targets))
+    runs = latest_runs(engine, limit)
+    rows = []
+    for r in runs:
+        end = r.finished_at or now
+        share = f"{100 * r.rows_done / r.rows_total:.0f} %" if r.rows_total else "–"
+        rows.append(
+            {
+                "kind": "recount from calls" if r.kind == "calls" else "regroup days",
+                "status": r.status,
+                "started": fmt.local_datetime(r.started_at, tz),
+                "finished": fmt.local_datetime(r.finished_at, tz) if r.finished_at else "–",
+                "took": fmt.duration_text((end - r.started_at).total_seconds()),
+                "done": r.rows_done,
+                "total": r.rows_total,
+                "progress": share,
+                "error": fmt.mask_numbers(r.error) if r.error else "",
+            }
+        )
+    if not state.recomputing:
+        text = "Up to date with the targets."
+    elif runs and runs[0].status == "running":
+        text = f"Recomputing: {rows[0]['done']} of {rows[0]['total']} ({rows[0]['progress']})."
+    else:
+        text = "Recomputing: waiting for the worker (or run `servicelevel db rebuild`)."
+    return RollupView(state.recomputing, text, rows)
 
 
 def source_rows(engine: Engine, targets: Targets, now: datetime) -> list[dict[str, Any]]:

@@ -24,6 +24,9 @@ from sqlalchemy.orm import Session
 from servicelevel.reports import sendlog
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.rollups_rebuild import (
+    CHUNK,
+    Finish,
+    Progress,
     RollupState,
     rebuild_rollups,
     regroup_day_rollups,
@@ -76,11 +79,15 @@ class RollupRebuildJob:
         owner: str | None = None,
         lease: timedelta = LEASE_FOR,
         stop: threading.Event | None = None,
+        on_progress: Progress | None = None,
+        chunk: int = CHUNK,
     ) -> None:
         self.engine = engine
         self.owner = owner or sendlog.worker_id()
         self.lease = lease
         self.stop = stop  # set by a shutting-down worker: the rebuild gives up at its next chunk
+        self.on_progress = on_progress  # after each chunk is recorded (the CLI prints it)
+        self.chunk = chunk
 
     def state(self, spec: RollupSpec) -> RollupState:
         with Session(self.engine) as session:
@@ -115,8 +122,8 @@ class RollupRebuildJob:
         finish = self._finisher(run_id)
         try:
             if recount:
-                rows = rebuild_rollups(self.engine, spec, progress=self._progress(run_id),
-                                       finish=finish)  # fmt: skip
+                rows = rebuild_rollups(self.engine, spec, chunk=self.chunk,
+                                       progress=self._progress(run_id), finish=finish)  # fmt: skip
             else:
                 assert spec.calendar is not None  # regrouping implies a wanted calendar
                 rows = regroup_day_rollups(self.engine, spec.calendar, finish=finish)
@@ -154,7 +161,7 @@ class RollupRebuildJob:
             session.execute(delete(RollupRebuild).where(RollupRebuild.id <= run_id - KEEP_RUNS))
         return int(run_id)
 
-    def _progress(self, run_id: int):  # type: ignore[no-untyped-def]
+    def _progress(self, run_id: int) -> Progress:
         def step(done: int, total: int) -> None:
             if self.stop is not None and self.stop.is_set():
                 raise RebuildStopped()
@@ -173,10 +180,12 @@ class RollupRebuildJob:
                     .values(leased_until=now + self.lease)
                     .execution_options(synchronize_session=False)
                 )
+            if self.on_progress is not None:
+                self.on_progress(done, total)
 
         return step
 
-    def _finisher(self, run_id: int):  # type: ignore[no-untyped-def]
+    def _finisher(self, run_id: int) -> Finish:
         def finish(session: Session, rows: int) -> None:
             # In the rebuild's own transaction: "done" commits with the new figures, or not at all.
             session.execute(

@@ -41,6 +41,19 @@ def body(snap: data.LiveSnapshot | None) -> list[Any]:
             " · last call data ",
             html.Span(snap.last_event_text, id="live-last-data"),
             f" (read {snap.last_read_text}) · all times {snap.tz_name}",
+            *(
+                [
+                    " · ",
+                    html.Span(
+                        "recomputing",
+                        id="live-recomputing",
+                        className="sl-recomputing",
+                        title=data.RECOMPUTING_LINE,
+                    ),
+                ]
+                if snap.recomputing
+                else []
+            ),
         ],
         className="sl-live-status",
     )

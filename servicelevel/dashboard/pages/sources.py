@@ -1,8 +1,10 @@
 """Sources: is every collector alive, and what did it refuse?
 
 Per source: last read, newest data and lag, and the accounting of its last run (read = stored +
-duplicates + quarantined). Below, the quarantined rows with their reasons; anything that could be
-a phone number (6 digits or more) is masked before it leaves the server.
+duplicates + quarantined). Then the rollups: up to date with the targets or being recomputed after
+a definition change, with the rebuild job's progress. Below, the quarantined rows with their
+reasons; anything that could be a phone number (6 digits or more) is masked before it leaves the
+server.
 """
 
 from __future__ import annotations
@@ -37,6 +39,17 @@ SOURCE_COLUMNS = [
     col("quarantined", "Quarantined", numeric=True),
     col("error", "Last error", minWidth=200),
 ]
+REBUILD_COLUMNS = [
+    col("kind", "Rebuild"),
+    col("status", "Status"),
+    col("started", "Started"),
+    col("finished", "Finished"),
+    col("took", "Took"),
+    col("done", "Done", numeric=True),
+    col("total", "Of", numeric=True),
+    col("progress", "Progress"),
+    col("error", "Error", minWidth=200),
+]
 QUARANTINE_COLUMNS = [
     col("when", "Quarantined"),
     col("source", "Source"),
@@ -55,6 +68,7 @@ def _content() -> list[Any]:
     now = state.now()
     sources = data.source_rows(state.engine, targets, now)
     quarantined = data.quarantine_rows(state.engine, targets)
+    rollups = data.rollup_view(state.engine, targets, now)
     return [
         html.P(
             f"All times {targets.operation.timezone}. Lag: time between the newest data "
@@ -64,6 +78,15 @@ def _content() -> list[Any]:
         grid("sources-grid", sources, SOURCE_COLUMNS, fit="autoSize")
         if sources
         else html.P("No source has been read yet.", className="sl-help"),
+        html.H2("Rollups", className="h5 mt-4"),
+        html.P(
+            rollups.state_text,
+            id="sources-rollups-state",
+            className="sl-help" + (" sl-recomputing" if rollups.recomputing else ""),
+        ),
+        grid("sources-rebuilds-grid", rollups.runs, REBUILD_COLUMNS, fit="autoSize")
+        if rollups.runs
+        else html.P("No rebuild has run yet.", className="sl-help"),
         html.H2("Quarantined rows", className="h5 mt-4"),
         html.P(
             "Lines a collector could not use, newest first (500 at most), with the reason. "
