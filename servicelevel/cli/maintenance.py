@@ -118,7 +118,12 @@ def db_rebuild(db_url: str | None, targets_path: Path) -> None:
     from servicelevel.store.rollups_job import RollupRebuildJob
 
     config = load_or_fail(targets_path)
-    job = RollupRebuildJob(make_engine(db_url))
+
+    def progress(done: int, total: int) -> None:
+        if total:
+            click.echo(f"recounting: {done} of {total} calls", err=True)
+
+    job = RollupRebuildJob(make_engine(db_url), on_progress=progress)
     spec = rollup_spec(config)
     outcome = job.run_once(spec)
     if outcome is not None:

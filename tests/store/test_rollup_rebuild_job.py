@@ -187,7 +187,8 @@ def test_db_rebuild_and_status_json_say_recomputing_until_it_ran(tmp_path):
 
     rebuilt = runner.invoke(main, ["db", "rebuild", *args])
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert rebuilt.output.strip() == "rollups rebuilt: 50 calls recounted"
+    assert rebuilt.stdout.strip() == "rollups rebuilt: 50 calls recounted"
+    assert "recounting: 50 of 50 calls" in rebuilt.stderr
     again = runner.invoke(main, ["db", "rebuild", *args])
     assert again.output.strip() == "rollups: already up to date"
     fresh = json.loads(runner.invoke(main, ["status", *args, *moment]).output)[0]
