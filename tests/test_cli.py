@@ -183,6 +183,9 @@ def test_a_new_threshold_in_the_targets_applies_to_calls_already_imported(runner
         + '\n[[target]]\nid = "sl-45"\nname = "45 s"\nkpi = "service_level"\n'
         "threshold_seconds = 45\nminimum = 60\nideal = 70\n"
     )
+    # status only reads: the rebuild is the worker's job, or `db rebuild`'s (issue 17).
+    rebuilt = runner.invoke(main, ["db", "rebuild", "--db", db, "--targets", str(path)])
+    assert rebuilt.exit_code == 0, rebuilt.output
     with time_machine.travel(WEDNESDAY, tick=False):
         result = runner.invoke(
             main,
