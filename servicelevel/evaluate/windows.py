@@ -49,8 +49,9 @@ def _mark_recomputing(session: Session, targets: Targets, statuses: list[Status]
             t = s.target.threshold_seconds
             if t is not None and not state.has_threshold(t):
                 empty = CallCounts()
-                s = Status(s.target, s.scope, s.window, call_kpi(s.target, empty), "no_data",
-                           empty, {**s.details, "reason": "recomputing"}, recomputing=True)  # fmt: skip
+                details = {**s.details, "reason": "recomputing"}
+                value = call_kpi(s.target, empty)
+                s = Status(s.target, s.scope, s.window, value, "no_data", empty, details, True)
             else:
                 s = dataclasses.replace(s, recomputing=True)
         out.append(s)
