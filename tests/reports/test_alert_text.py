@@ -20,6 +20,7 @@ from servicelevel.context import rollup_spec
 from servicelevel.reports.alerts import chat_text, check, send_pending
 from servicelevel.store import ingest, make_engine
 from servicelevel.store.ingest import CallFact
+from servicelevel.store.rollups_job import ensure_rollups
 
 DAY = datetime(2026, 11, 10, 9, 0, tzinfo=TZ)  # a Tuesday, open all day
 CRAFTED = "<https://evil.example|dashboard> [x](https://evil.example) @channel <!here>&"
@@ -45,6 +46,7 @@ def test_a_crafted_queue_name_reaches_the_webhook_text_without_its_markup(
                  outcome="answered", wait_s=45.0)
         for n in range(30)
     ]  # fmt: skip
+    ensure_rollups(engine, rollup_spec(targets))  # as every importer does first
     with Session(engine) as session, session.begin():
         ingest.write_calls(session, facts, rollup_spec(targets))
     now = DAY.astimezone(UTC)
