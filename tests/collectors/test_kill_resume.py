@@ -39,8 +39,8 @@ from servicelevel.store.schema import IngestRun
 REPO = Path(__file__).resolve().parents[2]
 KILLS = {"asterisk-queue-log": 20, "calls-csv": 6}
 BATCH_ROWS = 400  # lines (queue_log) or rows (CSV) per committed batch
-# Small enough to stay quick, big enough for dozens of batches to kill in between.
-SIZES = {"asterisk-queue-log": 5_000, "calls-csv": 6_000}  # calls
+# Small enough to stay quick, big enough for a dozen batches or more to kill in between.
+SIZES = {"asterisk-queue-log": 3_000, "calls-csv": 5_000}  # calls: ~8,000 and ~5,000 lines
 START_SHARE = 0.2  # the share of kills drawn while the process starts, before its first commit
 POLL_S = 0.01
 TARGETS = """
