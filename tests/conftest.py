@@ -76,6 +76,7 @@ _FIXTURE_MARKERS = {
     "dash_duo_mp": "browser",
     "dash_br": "browser",
 }
+BROWSER_FIXTURES = {name for name, marker in _FIXTURE_MARKERS.items() if marker == "browser"}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -316,6 +317,17 @@ def find_chromium() -> str | None:
         if path := shutil.which(name):
             return path
     return None
+
+
+@pytest.fixture(autouse=True)
+def _dash_server_on_a_free_port(request: pytest.FixtureRequest) -> None:
+    """dash[testing] numbers its test servers 8050, 8051, ... in each process, so two pytest
+    processes (xdist workers, or two runs on one machine) would meet on one port, and a browser
+    could talk to the other's app. Each browser test's server takes a free port instead."""
+    if BROWSER_FIXTURES & set(request.fixturenames):
+        from dash.testing.application_runners import BaseDashRunner
+
+        BaseDashRunner._next_port = _free_port()
 
 
 def pytest_setup_options():

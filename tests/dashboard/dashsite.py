@@ -16,6 +16,8 @@ Agents log in and pause in support, so the drill-down has staffing to show.
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -199,11 +201,22 @@ def make_site(root: Path, db_url: str) -> Site:
 PASSWORDS = {"alice": "alice-secret-1", "victor": "victor-secret-1"}
 
 
-def write_users(path: Path) -> Path:
+@functools.cache
+def _users_text() -> str:
+    """The users file, made once per process: each password hash takes a deliberate ~0.1-0.5 s."""
     from servicelevel.dashboard.auth import add_user
 
-    add_user(path, "alice", PASSWORDS["alice"], "editor")
-    add_user(path, "victor", PASSWORDS["victor"], "viewer")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "users.toml"
+        add_user(path, "alice", PASSWORDS["alice"], "editor")
+        add_user(path, "victor", PASSWORDS["victor"], "viewer")
+        return path.read_text(encoding="utf-8")
+
+
+def write_users(path: Path) -> Path:
+    """Write the users file of alice and victor at ``path`` (as ``add_user`` writes it)."""
+    path.write_text(_users_text(), encoding="utf-8")
+    path.chmod(0o600)  # as add_user leaves it
     return path
 
 
