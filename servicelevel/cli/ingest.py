@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from servicelevel.cli.options import (
-    IMPORT_KINDS,
     db_option,
+    import_kinds,
     load_or_fail,
     main,
     targets_option,
@@ -17,8 +17,24 @@ from servicelevel.cli.options import (
 from servicelevel.errors import ServicelevelError
 
 
+class _ImportKind(click.Choice):
+    """``click.Choice`` over :func:`import_kinds`, read when used: a kind registered after
+    start-up (a plug-in, a test) is a choice too, with the usual "is not one of" error."""
+
+    def __init__(self) -> None:
+        super().__init__(import_kinds())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return import_kinds()
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass  # always the registry's
+
+
 @main.command("import")
-@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("kind", type=_ImportKind())
 @click.argument("paths", nargs=-1)
 @db_option
 @targets_option
@@ -53,20 +69,23 @@ def import_(
     """
     from servicelevel.collectors import runner
     from servicelevel.collectors.base import RunResult
-    from servicelevel.collectors.mapped.mapping import CSV_KINDS, load_mapping, load_sources
+    from servicelevel.collectors.mapped.mapping import load_mapping, load_sources
+    from servicelevel.collectors.registry import COLLECTORS
     from servicelevel.context import rollup_spec
     from servicelevel.store import make_engine
 
     config = load_or_fail(targets_path)
-    if kind in CSV_KINDS and mapping_path is None:
+    collector = COLLECTORS.get(kind)  # None for "sources"
+    mapped = collector is not None and collector.mapped
+    if mapped and mapping_path is None:
         raise click.UsageError(f"{kind} needs --mapping FILE (see docs/collectors.md)")
-    if kind not in CSV_KINDS and mapping_path is not None:
+    if not mapped and mapping_path is not None:
         raise click.UsageError(f"{kind} takes no --mapping")
     if kind != "sources" and not paths:
         raise click.UsageError("give at least one PATH")
     mapping = None
-    if kind in CSV_KINDS and mapping_path is not None:
-        mapping = load_mapping(mapping_path, CSV_KINDS[kind])
+    if collector is not None and mapped and mapping_path is not None:
+        mapping = load_mapping(mapping_path, collector.fact_kind)
     engine = make_engine(db_url)
     spec = rollup_spec(config)
     tz = config.operation.tz

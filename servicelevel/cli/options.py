@@ -15,20 +15,20 @@ from typing import IO, Any
 import click
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from servicelevel.collectors.registry import file_kinds
 from servicelevel.config import Targets, load_targets
 from servicelevel.errors import DatabaseUnavailable, DatabaseUrlInvalid, ServicelevelError
 
 TARGETS_ENV = "SERVICELEVEL_TARGETS"
 DEBUG_ENV = "SERVICELEVEL_DEBUG"
-IMPORT_KINDS = (
-    "asterisk-queue-log",
-    "calls-csv",
-    "surveys-csv",
-    "complaints-csv",
-    "orders-csv",
-    "returns-csv",
-    "sources",
-)
+
+
+def import_kinds() -> tuple[str, ...]:
+    """What ``servicelevel import`` takes: every file kind of the registry, then "sources"."""
+    return (*file_kinds(), "sources")
+
+
+IMPORT_KINDS = import_kinds()  # as registered at start-up; the command reads the registry live
 
 db_option = click.option(
     "--db",

@@ -1,12 +1,31 @@
-"""What every collector returns: the accounting of one run.
+"""What a collector is: the protocol every source kind declares, and the accounting it returns.
 
 ``read = stored + duplicates + quarantined`` must hold for every run; it is how a user checks that
 nothing was silently dropped.
+
+A source kind (``asterisk-queue-log``, ``calls-csv``, ``orders-sql``...) is one :class:`Collector`
+in :data:`servicelevel.collectors.registry.COLLECTORS`. The CLI's ``import KIND``, the scheduled
+runner, the quarantine replay and the ``[[source]]`` checks all look the kind up there, so a new
+kind is a collector and its registry entry, not an edit of each of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import Engine
+
+    from servicelevel.collectors.mapped.models import Locator, Mapping, SourceConfig
+    from servicelevel.config import ConfigIssue
+    from servicelevel.store.rollups import RollupSpec
+    from servicelevel.store.schema import Quarantine
+
+REPLAY_BATCH = 2_000  # quarantined rows per transaction of a replay
 
 
 @dataclass(slots=True)
@@ -51,3 +70,97 @@ class RunResult:
         for note in self.notes:
             line += f"\n  note: {note}"
         return line
+
+
+@dataclass(slots=True)
+class ReplayOutcome:
+    """What replaying one source's quarantined rows did (or why it could not)."""
+
+    source: str
+    result: RunResult | None = None
+    error: str | None = None
+    not_replayable: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Collector(Protocol):
+    """One source kind: its name, what it stores and reads, and the four things it does.
+
+    Implementations import their machinery (numpy, the store) inside the methods: the registry
+    is read by every CLI command and by the mapping models, which must stay light and acyclic.
+    """
+
+    name: str  # the kind: ``servicelevel import NAME``, ``[[source]] kind = NAME``
+    fact_kind: str  # what it stores: calls, surveys, complaints, orders, returns
+    reads: Literal["file", "database"]  # a file kind has a ``path`` and a one-off import
+    mapped: bool  # reads another system's columns through a mapping (``--mapping``, columns)
+
+    def import_file(
+        self,
+        engine: Engine,
+        path: Path,
+        spec: RollupSpec,
+        *,
+        default_tz: ZoneInfo,
+        mapping: Mapping | None,
+        progress: bool,
+        batch_rows: int | None,
+    ) -> RunResult:
+        """One-off import of a complete file (``servicelevel import KIND PATH``), resumable."""
+        ...
+
+    def run(
+        self,
+        engine: Engine,
+        source: SourceConfig,
+        spec: RollupSpec,
+        *,
+        default_tz: ZoneInfo,
+        path: Path | None,
+        final: bool,
+        progress: bool,
+    ) -> RunResult:
+        """Read what is new in a configured ``[[source]]`` (``path`` resolved for file kinds).
+
+        ``final=False`` (a schedule) leaves what may still be being written.
+        """
+        ...
+
+    def replay(
+        self,
+        engine: Engine,
+        spec: RollupSpec,
+        name: str,
+        items: list[Quarantine],
+        *,
+        default_tz: ZoneInfo,
+        mapping: Mapping | None,
+    ) -> ReplayOutcome:
+        """Feed the quarantined rows of source ``name`` through the collector again.
+
+        ``mapping`` is the fixed mapping (``--mapping``, else the ``[[source]]`` of that name).
+        """
+        ...
+
+    def validate(
+        self, source: SourceConfig, where: Locator, mapping_where: Locator
+    ) -> list[ConfigIssue]:
+        """What else a ``[[source]]`` of this kind must say (its keys are already valid).
+
+        ``where`` locates keys in the ``[[source]]`` table, ``mapping_where`` the mapping keys
+        (in the mapping file the table names, else the table itself).
+        """
+        ...
+
+
+def location_issues(
+    reads: Literal["file", "database"], source: SourceConfig, where: Locator
+) -> list[ConfigIssue]:
+    """What a kind that ``reads`` a file (``path``) or a database (``url``/``url_env``) needs."""
+    if reads == "file" and not source.path:
+        return [where.issue((), f'missing key "path": {source.kind} reads a file')]
+    if reads == "database" and not (source.url or source.url_env):
+        return [
+            where.issue((), f'missing key "url" (or "url_env"): {source.kind} reads a database')
+        ]
+    return []

@@ -9,47 +9,29 @@ that fails for another reason is quarantined anew with that reason.
 
 Rows quarantined without a copy (a CSV record that could not be split into columns) cannot be
 replayed: fix the file and import it again.
+
+How a kind replays is its collector's (:meth:`Collector.replay`, looked up by the collector
+recorded for the source): queue_log lines go through the call state machine again
+(:mod:`.queue_log.replay`), mapped rows through the fixed mapping (:func:`.tabular.replay_rows`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
-from servicelevel.collectors.base import RunResult
-from servicelevel.collectors.mapped.mapping import (
-    CSV_KINDS,
-    QUEUE_LOG_FILE,
-    QUEUE_LOG_TABLE,
-    SQL_KINDS,
-    Mapping,
-    SourceConfig,
-)
-from servicelevel.collectors.mapped.records import RowMapper
-from servicelevel.collectors.mapped.tabular import TabularImporter
-from servicelevel.collectors.queue_log.importer import COLLECTOR as QUEUE_LOG_COLLECTOR
-from servicelevel.collectors.queue_log.importer import QueueLogImporter
+from servicelevel.collectors.base import ReplayOutcome
+from servicelevel.collectors.mapped.mapping import Mapping, SourceConfig
+from servicelevel.collectors.queue_log.collector import FILE_KIND
+from servicelevel.collectors.registry import COLLECTORS
 from servicelevel.errors import IngestError
-from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
-from servicelevel.store.schema import IngestRun, Quarantine, Source
+from servicelevel.store.schema import Quarantine, Source
 
-BATCH = 2_000
-
-
-@dataclass(slots=True)
-class ReplayOutcome:
-    source: str
-    result: RunResult | None = None
-    error: str | None = None
-    not_replayable: int = 0
-    notes: list[str] = field(default_factory=list)
+__all__ = ["ReplayOutcome", "pending", "replay"]
 
 
 def pending(
@@ -97,124 +79,16 @@ def replay(
     out = []
     for name, items in by_source.items():
         stored = known.get(name)
-        collector = stored.collector if stored is not None else QUEUE_LOG_COLLECTOR
+        # Rows of a source never recorded in ``sources`` came from a queue_log file import.
+        kind = stored.collector if stored is not None else FILE_KIND
+        collector = COLLECTORS.get(kind)
         try:
-            if collector in (QUEUE_LOG_FILE, QUEUE_LOG_TABLE, QUEUE_LOG_COLLECTOR):
-                out.append(_replay_queue_log(engine, spec, name, items))
-            elif collector in CSV_KINDS or collector in SQL_KINDS:
-                chosen = mapping or by_name.get(name)
-                if chosen is None:
-                    raise IngestError(
-                        f"{name}: give the fixed mapping with --mapping FILE to replay its rows"
-                    )
-                kind = CSV_KINDS.get(collector) or SQL_KINDS[collector]
-                tz = chosen.tz(default_tz)
-                out.append(
-                    _replay_rows(
-                        engine, spec, name, collector, RowMapper(chosen, kind, tz, name), items
-                    )
-                )
-            else:
-                raise IngestError(f"{name}: rows of a {collector} source cannot be replayed")
+            if collector is None:
+                raise IngestError(f"{name}: rows of a {kind} source cannot be replayed")
+            chosen = mapping or by_name.get(name)
+            out.append(
+                collector.replay(engine, spec, name, items, default_tz=default_tz, mapping=chosen)
+            )
         except IngestError as exc:
             out.append(ReplayOutcome(name, error=str(exc)))
     return out
-
-
-def _label_run(session: Session, run_id: int | None, collector: str) -> None:
-    session.execute(
-        update(IngestRun).where(IngestRun.id == run_id).values(collector=f"replay:{collector}"[:40])
-    )
-
-
-def _replay_rows(
-    engine: Engine,
-    spec: RollupSpec,
-    name: str,
-    collector: str,
-    mapper: RowMapper,
-    items: list[Quarantine],
-) -> ReplayOutcome:
-    outcome = ReplayOutcome(name)
-    importer = TabularImporter(engine, spec, name, collector, mapper, batch_rows=BATCH, mark=False)
-    run_id = importer.result.run_id
-    for item in items:
-        try:
-            row = json.loads(item.raw) if item.raw else None
-        except ValueError:
-            row = None
-        if not isinstance(row, dict):
-            outcome.not_replayable += 1
-            continue
-        importer.add(item.location, row, replay_id=item.id)
-        if importer.full:
-            importer.flush()
-    importer.flush(final=True, also=lambda session: _label_run(session, run_id, collector))
-    outcome.result = importer.result
-    return outcome
-
-
-def _replay_queue_log(
-    engine: Engine, spec: RollupSpec, name: str, items: list[Quarantine]
-) -> ReplayOutcome:
-    """Feed the quarantined lines through the call state machine again, in their order."""
-    outcome = ReplayOutcome(name)
-    importer = QueueLogImporter(engine, spec, name, batch_lines=BATCH)
-    result = importer.result
-    ids_by_line: dict[tuple[str, str], list[int]] = {}
-    for item in items:
-        if not item.raw:
-            outcome.not_replayable += 1
-            continue
-        ids_by_line.setdefault((item.raw, item.location), []).append(item.id)
-    chunk: list[tuple[str, str]] = []
-
-    def settle(session: Session, final: bool) -> None:
-        # Lines quarantined again for the same reason were counted as duplicates by the
-        # importer (it saw the same line and reason in the quarantine): they are still
-        # quarantined, and keep their row. The others leave the list.
-        again = {(raw, reason) for _, reason, raw in importer.batch.quarantined}
-        same = {
-            (raw, loc)
-            for raw, loc in chunk
-            for qid in ids_by_line[(raw, loc)]
-            if (raw, reasons[qid]) in again
-        }
-        if same:
-            n = len(same)
-            for raw, loc in same:
-                result.count_reason(reasons[ids_by_line[(raw, loc)][0]])
-            result.duplicates -= n
-            result.quarantined += n
-            assert result.run_id is not None
-            ingest.add_to_run(
-                session, result.run_id, read=0, stored=0, duplicates=-n, quarantined=n
-            )
-            importer._flushed = (result.read, result.stored, result.duplicates, result.quarantined)
-        done = [qid for key in chunk if key not in same for qid in ids_by_line[key]]
-        if done:
-            session.execute(
-                update(Quarantine)
-                .where(Quarantine.id.in_(done))
-                .values(replayed_at=datetime.now(UTC))
-            )
-        if final:
-            _label_run(session, result.run_id, QUEUE_LOG_COLLECTOR)
-            assert result.run_id is not None
-            ingest.finish_run(session, result.run_id, "ok")
-
-    reasons = {item.id: item.reason for item in items}
-    waiting_before = set(importer.persisted)
-    for key in ids_by_line:
-        importer.feed_raw(*key)
-        chunk.append(key)
-        if importer.batch.lines >= BATCH:
-            importer.flush(also=lambda session: settle(session, False))
-            chunk = []
-    # A replayed ENTERQUEUE whose outcome never came is quarantined again, as it was first.
-    for fact in list(importer.open.values()):
-        if fact.key not in waiting_before:
-            importer._expire(fact, f"ENTERQUEUE never closed after {importer.expire_open_after}")
-    importer.flush(also=lambda session: settle(session, True))
-    outcome.result = result
-    return outcome

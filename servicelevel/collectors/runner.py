@@ -1,9 +1,10 @@
 """Run collectors: one file of a kind, one ``[[source]]``, or every source, each on its own.
 
 Why here and not in the CLI: the command line, the scheduler and the tests all run sources the
-same way. :func:`run_sources` isolates every source, so one that fails (a missing file, a database
-down, a mapping naming a column the export no longer has) is recorded as failed, its targets turn
-stale, and the others still run.
+same way. What a kind does is its collector's (:data:`.registry.COLLECTORS`); this module only
+resolves paths, looks the kind up and keeps failures apart. :func:`run_sources` isolates every
+source, so one that fails (a missing file, a database down, a mapping naming a column the
+export no longer has) is recorded as failed, its targets turn stale, and the others still run.
 """
 
 from __future__ import annotations
@@ -18,22 +19,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.base import RunResult
-from servicelevel.collectors.mapped import csv_file
-from servicelevel.collectors.mapped.mapping import (
-    CSV_KINDS,
-    QUEUE_LOG_FILE,
-    QUEUE_LOG_TABLE,
-    SQL_KINDS,
-    Mapping,
-    SourceConfig,
-)
-from servicelevel.collectors.mapped.tabular import close_interrupted_runs
-from servicelevel.collectors.queue_log import importer as asterisk_queue_log
+from servicelevel.collectors.mapped.mapping import Mapping, SourceConfig
+from servicelevel.collectors.registry import COLLECTORS, file_kinds
 from servicelevel.errors import IngestError, ServicelevelError
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
 
-FILE_KINDS = (QUEUE_LOG_FILE, *CSV_KINDS)
 log = logging.getLogger(__name__)
 
 
@@ -52,22 +43,12 @@ def import_path(
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
-    if kind == QUEUE_LOG_FILE:
-        close_interrupted_runs(engine, asterisk_queue_log.source_name(path))
-        return asterisk_queue_log.import_file(
-            engine,
-            path,
-            spec,
-            progress=progress,
-            batch_lines=batch_rows or asterisk_queue_log.BATCH_LINES,
-        )
-    if kind not in CSV_KINDS:
-        raise IngestError(f"unknown file kind {kind}; expected one of {', '.join(FILE_KINDS)}")
-    if mapping is None:
-        raise IngestError(f"{kind} needs a mapping (--mapping FILE); see docs/collectors.md")
-    return csv_file.import_csv(
-        engine, path, mapping, spec, kind=kind, default_tz=default_tz,
-        progress=progress, batch_rows=batch_rows or 5_000,
+    collector = COLLECTORS.get(kind)
+    if collector is None or collector.reads != "file":
+        raise IngestError(f"unknown file kind {kind}; expected one of {', '.join(file_kinds())}")
+    return collector.import_file(
+        engine, path, spec, default_tz=default_tz, mapping=mapping,
+        progress=progress, batch_rows=batch_rows,
     )  # fmt: skip
 
 
@@ -89,37 +70,12 @@ def run_source(
     path = Path(source.path) if source.path else None
     if path is not None and base is not None and not path.is_absolute():
         path = base / path
-    tz = source.tz(default_tz)
-    if source.kind == QUEUE_LOG_FILE:
-        assert path is not None
-        from servicelevel.collectors.queue_log.follow import QueueLogFollower
-
-        follower = QueueLogFollower(engine, path, spec, name=source.name)
-        try:
-            follower.run_once(final=final)
-        finally:
-            follower.close()
-        return follower.result
-    if source.kind == QUEUE_LOG_TABLE:
-        from servicelevel.collectors.queue_log.table import import_queue_log_table
-
-        return import_queue_log_table(
-            engine, source.database_url(), spec, table=source.table, tz=tz,
-            name=source.name, final=final,
-        )  # fmt: skip
-    if source.kind in CSV_KINDS:
-        assert path is not None
-        if not path.is_file():
-            raise IngestError(f"{path}: no such file")
-        return csv_file.import_csv(
-            engine, path, source, spec, kind=source.kind, default_tz=default_tz,
-            name=source.name, final=final, progress=progress,
-        )  # fmt: skip
-    if source.kind in SQL_KINDS:
-        from servicelevel.collectors.mapped.sql_query import import_query
-
-        return import_query(engine, source, spec, default_tz=default_tz, final=final)
-    raise IngestError(f"source {source.name}: unknown kind {source.kind}")
+    collector = COLLECTORS.get(source.kind)
+    if collector is None:
+        raise IngestError(f"source {source.name}: unknown kind {source.kind}")
+    return collector.run(
+        engine, source, spec, default_tz=default_tz, path=path, final=final, progress=progress
+    )
 
 
 @dataclass(slots=True)

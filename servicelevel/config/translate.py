@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -108,6 +109,12 @@ def _plain_message(err: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> tup
         return "must not be empty", None
     if kind == "string_too_short":
         return "must not be empty", None
+    if kind == "string_too_long":
+        n = ctx.get("max_length")
+        return (
+            f"expected at most {n} character{'s' if n != 1 else ''}, got {_show(err.get('input'))}",
+            None,
+        )
     bounds = {
         "greater_than": "more than {}",
         "greater_than_equal": "{} or more",
@@ -123,14 +130,26 @@ def _plain_message(err: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> tup
 
 def _model_at(loc: Sequence[Any], root: type[BaseModel]) -> type[BaseModel] | None:
     model: type[BaseModel] | None = root
+    named = False  # the last field was a table of models by name: this part is a name
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or named:
+            named = False
             continue
         info = _fields_by_key(model).get(part) if model else None
         if info is None:
             return None
         model = _inner_model(info.annotation)
+        named = _is_named_table(info.annotation)
     return model
+
+
+def _is_named_table(annotation: Any) -> bool:
+    """``dict[str, Model]`` (or optional): its keys are names chosen by the user, not fields."""
+    if get_origin(annotation) is dict:
+        return True
+    if get_origin(annotation) in (Union, UnionType):
+        return any(get_origin(arg) is dict for arg in get_args(annotation))
+    return False
 
 
 def _fields_by_key(model: type[BaseModel]) -> dict[str, Any]:

@@ -8,17 +8,17 @@ import pytest
 
 from servicelevel.cli import IMPORT_KINDS
 from servicelevel.collectors.mapped.mapping import (
-    COLLECTOR_KINDS,
     FIELDS,
     FieldSpec,
     Mapping,
     SkipRule,
     SourceConfig,
 )
+from servicelevel.collectors.registry import COLLECTORS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "collectors.md").read_text(encoding="utf-8")
 NAMES = sorted(
-    {*IMPORT_KINDS, *COLLECTOR_KINDS, *Mapping.model_fields, *FieldSpec.model_fields,
+    {*IMPORT_KINDS, *COLLECTORS, *Mapping.model_fields, *FieldSpec.model_fields,
      *SkipRule.model_fields, *SourceConfig.model_fields,
      *(field for fields in FIELDS.values() for field in fields)}
 )  # fmt: skip

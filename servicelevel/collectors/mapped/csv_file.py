@@ -23,9 +23,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.base import RunResult
-from servicelevel.collectors.mapped.mapping import CSV_KINDS, Mapping, suggest
+from servicelevel.collectors.mapped.collector import CSV_KINDS
+from servicelevel.collectors.mapped.mapping import Mapping
 from servicelevel.collectors.mapped.records import RowMapper
 from servicelevel.collectors.mapped.tabular import Position, TabularImporter
+from servicelevel.config.issues import _suggest
 from servicelevel.errors import IngestError
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
@@ -90,7 +92,7 @@ def check_columns(mapper: RowMapper, header: list[str], where: str) -> None:
     if missing:
         hints = []
         for column in missing:
-            hint = suggest(column, header)
+            hint = _suggest(column, header)
             hints.append(f'"{column}"' + (f' (did you mean "{hint}"?)' if hint else ""))
         raise IngestError(
             f"{where}: the mapping reads column(s) {', '.join(hints)} not in the header; "

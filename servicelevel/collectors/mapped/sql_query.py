@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from servicelevel.collectors import watermark
 from servicelevel.collectors.base import RunResult
+from servicelevel.collectors.mapped.collector import SQL_KINDS
 from servicelevel.collectors.mapped.csv_file import check_columns
-from servicelevel.collectors.mapped.mapping import SQL_KINDS, SourceConfig
+from servicelevel.collectors.mapped.mapping import SourceConfig
 from servicelevel.collectors.mapped.records import RowMapper
 from servicelevel.collectors.mapped.tabular import Position, TabularImporter
 from servicelevel.errors import IngestError

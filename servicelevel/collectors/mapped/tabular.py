@@ -9,6 +9,7 @@ saved with it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from servicelevel.collectors.base import RunResult
+from servicelevel.collectors.base import REPLAY_BATCH, ReplayOutcome, RunResult
 from servicelevel.collectors.mapped.records import Fact, RowError, RowMapper
 from servicelevel.store import ingest
 from servicelevel.store.facts import NEW, UPDATED, write_facts
@@ -55,6 +56,13 @@ def close_interrupted_runs(engine: Engine, source: str) -> None:
             .where(IngestRun.source == source, IngestRun.status == "running")
             .values(status="interrupted", error="the process stopped before the run finished")
         )
+
+
+def label_replay_run(session: Session, run_id: int | None, collector: str) -> None:
+    """A replay is a run of its own, told apart in ``ingest_runs`` as ``replay:<kind>``."""
+    session.execute(
+        update(IngestRun).where(IngestRun.id == run_id).values(collector=f"replay:{collector}"[:40])
+    )
 
 
 class TabularImporter:
@@ -213,3 +221,33 @@ def _fact_time(fact: Fact) -> datetime | None:
         if isinstance(value, datetime):
             return value
     return None
+
+
+def replay_rows(
+    engine: Engine,
+    spec: RollupSpec,
+    name: str,
+    collector: str,
+    mapper: RowMapper,
+    items: list[Quarantine],
+) -> ReplayOutcome:
+    """Map the columns kept with each quarantined row again (with the fixed mapping)."""
+    outcome = ReplayOutcome(name)
+    importer = TabularImporter(
+        engine, spec, name, collector, mapper, batch_rows=REPLAY_BATCH, mark=False
+    )
+    run_id = importer.result.run_id
+    for item in items:
+        try:
+            row = json.loads(item.raw) if item.raw else None
+        except ValueError:
+            row = None
+        if not isinstance(row, dict):
+            outcome.not_replayable += 1
+            continue
+        importer.add(item.location, row, replay_id=item.id)
+        if importer.full:
+            importer.flush()
+    importer.flush(final=True, also=lambda session: label_replay_run(session, run_id, collector))
+    outcome.result = importer.result
+    return outcome

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.mapped.tabular import close_interrupted_runs
 from servicelevel.collectors.queue_log.importer import COLLECTOR, QueueLogImporter, source_name
+from servicelevel.collectors.queue_log.parse import decode
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
 
@@ -203,7 +204,7 @@ class QueueLogFollower:
             for raw, start, end in _lines(handle, segment.start, complete):
                 where = f"{segment.path.name}@{start}"
                 if raw.strip():
-                    self.importer.feed_raw(_decode(raw), where)
+                    self.importer.feed_raw(decode(raw), where)
                 else:
                     self.importer.batch.lines += 1
                     self.importer.result.read += 1
@@ -256,10 +257,3 @@ def _lines(handle: IO[bytes], offset: int, complete: bool) -> Iterator[tuple[byt
         end = position + len(raw)
         yield raw, position, end
         position = end
-
-
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")  # caller names arrive in whatever the trunk sent

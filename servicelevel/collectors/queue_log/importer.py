@@ -1,30 +1,16 @@
-"""Asterisk ``queue_log``: turn queue events into calls, nothing lost, nothing counted twice.
+"""Asterisk ``queue_log`` import: batches of lines through the call state machine, committed.
 
-Line format (Asterisk docs): ``epoch|callid|queue|agent|EVENT|data1|data2|...``. One call is one
-ENTERQUEUE per (callid, queue); its outcome is the first CONNECT, ABANDON, EXITWITHTIMEOUT,
-EXITWITHKEY or EXITEMPTY that follows. Field order follows Asterisk:
-
-* CONNECT ``holdtime|bridged uniqueid|ringtime`` -> wait = holdtime
-* ABANDON / EXITWITHTIMEOUT / EXITEMPTY ``position|origposition|waittime`` -> wait = waittime
-* EXITWITHKEY ``key|position|origposition|waittime`` -> wait = waittime
-* COMPLETEAGENT / COMPLETECALLER ``holdtime|calltime|origposition``, TRANSFER and
-  BLINDTRANSFER ``extension|context|holdtime|calltime|origposition``, ATTENDEDTRANSFER
-  ``method|method data|holdtime|calltime|origposition`` -> talk time. The method data is one
-  field (BRIDGE, APP) or two (LINK names both channels), so its call time is read from the right.
-
-Older Asterisk versions log fewer fields (EXITWITHTIMEOUT with ``position`` only); the wait is
-then the time between ENTERQUEUE and the outcome line. Agent and system events (logins, pauses,
-members, QUEUESTART...) are kept in ``queue_events`` on purpose; an event we do not know is
-quarantined, never guessed.
+What a line means is :mod:`.parse`; how lines become calls is :mod:`.state`; this module is the
+batch and transaction side. Each flush resolves what only the store can tell (an outcome whose
+ENTERQUEUE an earlier run read, a talk line for a call already stored, a line read twice), then
+writes the batch, the run's counters and the position in one transaction, so nothing is lost
+and nothing is counted twice across a kill or a re-import.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,136 +19,18 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.base import RunResult
-from servicelevel.collectors.queue_log import columnar as queue_log_columnar
+from servicelevel.collectors.queue_log.parse import COLLECTOR, calltime
+from servicelevel.collectors.queue_log.state import CallStates, _Batch
 from servicelevel.store import ingest
-from servicelevel.store.ingest import CallColumns, CallFact, CallKey
+from servicelevel.store.ingest import CallFact, CallKey
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.rollups_job import ensure_rollups
 
-COLLECTOR = "asterisk-queue-log"
-OUTCOME_EVENTS = {
-    "CONNECT": ("answered", 0),
-    "ABANDON": ("abandoned", 2),
-    "EXITWITHTIMEOUT": ("timeout", 2),
-    "EXITEMPTY": ("exitempty", 2),
-    "EXITWITHKEY": ("exitkey", 3),
-}
-# (index of holdtime, index of calltime) in the data fields
-TALK_EVENTS = {
-    "COMPLETEAGENT": 1,
-    "COMPLETECALLER": 1,
-    "TRANSFER": 3,
-    "BLINDTRANSFER": 3,
-    "ATTENDEDTRANSFER": 3,
-}
-OTHER_EVENTS = frozenset(
-    {
-        "ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL",
-        "AGENTLOGIN", "AGENTLOGOFF", "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF",
-        "QUEUESTART", "CONFIGRELOAD", "AGENTDUMP", "SYSCOMPAT", "PENALTY", "JOINEMPTY",
-        "JOINUNAVAIL", "INFO", "DID", "RINGCANCELED", "REQUEUE",
-    }
-)  # fmt: skip
-MAX_FUTURE = timedelta(days=1)
 BATCH_LINES = 250_000  # lines per transaction of import_file: few round trips, bounded memory
 READ_BYTES = 1 << 24
 
 
-@dataclass(slots=True)
-class Line:
-    """One parsed queue_log line (a row of the realtime table looks the same)."""
-
-    epoch: int
-    callid: str
-    queue: str
-    agent: str
-    event: str
-    data: list[str]
-    location: str
-    raw: str
-
-
-class LineError(ValueError):
-    """A line that cannot be used; the message is the quarantine reason."""
-
-
-def parse_line(raw: str, location: str) -> Line:
-    parts = raw.rstrip("\r\n").split("|")
-    if len(parts) < 5:
-        raise LineError(
-            f"missing fields: expected at least 5 '|'-separated fields, got {len(parts)}"
-        )
-    stamp, callid, queue, agent, event = parts[:5]
-    try:
-        epoch = int(float(stamp)) if "." in stamp else int(stamp)
-    except ValueError:
-        raise LineError(f"bad timestamp: {stamp[:30]!r} is not a Unix time") from None
-    if epoch <= 0:
-        raise LineError(f"bad timestamp: {epoch} is not a Unix time")
-    return Line(
-        epoch,
-        callid.strip(),
-        queue.strip(),
-        agent.strip(),
-        event.strip().upper(),
-        parts[5:],
-        location,
-        raw.rstrip("\r\n"),
-    )
-
-
-def _calltime(line: Line) -> float | None:
-    """Talk time of a COMPLETE*/TRANSFER line (None when the Asterisk version omits it)."""
-    index = TALK_EVENTS[line.event]
-    if line.event == "ATTENDEDTRANSFER" and len(line.data) > 5:
-        index = len(line.data) - 2  # LINK|chan1|chan2|holdtime|calltime|origposition
-    return _seconds(line.data, index, "calltime")
-
-
-def _seconds(data: list[str], index: int, what: str) -> float | None:
-    """A duration field, None when absent (older Asterisk), LineError when malformed."""
-    if index >= len(data) or data[index].strip() == "":
-        return None
-    try:
-        value = float(data[index])
-    except ValueError:
-        raise LineError(f"bad {what}: {data[index][:30]!r} is not a number of seconds") from None
-    if not math.isfinite(value):  # float() reads "nan" and "inf"; no database stores NaN
-        raise LineError(f"bad {what}: {data[index][:30]!r} is not a number of seconds")
-    if value < 0:
-        raise LineError(f"bad {what}: {value} is negative")
-    return value
-
-
-HASHED = "pseudonym:"  # a caller id already replaced by its keyed hash (quarantined lines)
-
-
-def _without_caller_number(raw: str) -> str:
-    """A quarantined ENTERQUEUE keeps its caller id only as a keyed hash: phone numbers are
-    personal data and never stored."""
-    parts = raw.split("|")
-    if len(parts) > 6 and parts[4].strip().upper() == "ENTERQUEUE" and parts[6].strip():
-        if not parts[6].startswith(HASHED):
-            hashed = ingest.pseudonym(parts[6])
-            parts[6] = f"{HASHED}{hashed}" if hashed else ""
-        return "|".join(parts)
-    return raw
-
-
-@dataclass
-class _Batch:
-    resolved: list[CallFact] = field(default_factory=list)
-    closed_persisted: list[CallKey] = field(default_factory=list)
-    events: list[dict[str, object]] = field(default_factory=list)
-    quarantined: list[tuple[str, str, str]] = field(default_factory=list)
-    quarantined_lines: list[int] = field(default_factory=list)  # input lines behind each row
-    orphans: list[Line] = field(default_factory=list)
-    talk_updates: list[Line] = field(default_factory=list)
-    fast: list[CallColumns] = field(default_factory=list)  # calls of the columnar path
-    lines: int = 0
-
-
-class QueueLogImporter:
+class QueueLogImporter(CallStates):
     """The call state machine of one queue_log source, writing through the store in batches."""
 
     def __init__(
@@ -175,206 +43,24 @@ class QueueLogImporter:
         expire_open_after: timedelta = timedelta(hours=12),
         now: datetime | None = None,
     ) -> None:
+        # The pseudonym key is read once, not per call: a key set in the middle of an import
+        # would mix the two.
+        super().__init__(
+            source,
+            expire_open_after=expire_open_after,
+            now=now,
+            hash_callers=bool(os.environ.get(ingest.PSEUDONYM_ENV)),
+        )
         self.engine = engine
         self.spec = spec
-        self.source = source
         self.batch_lines = batch_lines
-        self.expire_open_after = expire_open_after
-        self.now = now
-        self.open: dict[tuple[str, str], CallFact] = {}
-        self.persisted: set[CallKey] = set()
-        self.answered_recent: dict[tuple[str, str], CallFact] = {}
-        self.result = RunResult(source=source, collector=COLLECTOR)
-        self.batch = _Batch()
-        self.newest: datetime | None = None
-        self.counted: dict[CallKey, int] = {}  # lines of waiting calls counted stored this run
         self._flushed = (0, 0, 0, 0)  # counters already written to the run row
-        self._surely_past = int(((now or datetime.now(UTC)) + MAX_FUTURE).timestamp())
-        # Read once, not per call: a key set in the middle of an import would mix the two.
-        self._hash_callers = bool(os.environ.get(ingest.PSEUDONYM_ENV))
         ensure_rollups(engine, spec)
         with Session(engine) as session, session.begin():
             for fact in ingest.load_open_calls(session, source):
                 self.open[(fact.callid, fact.queue)] = fact
                 self.persisted.add(fact.key)
             self.result.run_id = ingest.start_run(session, source, COLLECTOR)
-
-    # -- the state machine -------------------------------------------------------------------
-    def feed(self, line: Line) -> None:
-        self.batch.lines += 1
-        self.result.read += 1
-        try:
-            self._apply(line)
-        except LineError as exc:
-            self._quarantine(line.location, str(exc), line.raw)
-
-    def feed_raw(self, raw: str, location: str) -> None:
-        try:
-            line = parse_line(raw, location)
-        except LineError as exc:
-            self.batch.lines += 1
-            self.result.read += 1
-            self._quarantine(location, str(exc), raw.rstrip("\r\n"))
-            return
-        self.feed(line)
-
-    def feed_bytes(self, raw: bytes, location: str) -> None:
-        """One line of a file as read (its newline included)."""
-        if raw.strip():
-            self.feed_raw(_decode(raw), location)
-        else:
-            self.batch.lines += 1
-            self.result.read += 1
-            self._quarantine(location, "empty line", "")
-
-    def feed_lines(self, buf: bytes, offset: int, line_no: int | None, file_name: str) -> None:
-        """Whole lines of a file: ordinary calls by the columnar path, the rest one by one.
-
-        ``offset`` is the file offset of ``buf``; ``line_no`` the number of its first line when
-        known (a read from the start), else locations are byte offsets.
-        """
-        split = queue_log_columnar.split_batch(
-            buf,
-            source=self.source,
-            surely_past=self._surely_past,
-            skip_pairs=set(self.open) | {(k[0], k[1]) for k in self.persisted},
-            pseudonym=ingest.pseudonym if self._hash_callers else None,
-        )
-        if split.calls is not None:
-            self.batch.fast.append(split.calls)
-            self.batch.lines += split.fast_lines
-            self.result.read += split.fast_lines
-            assert split.newest is not None
-            newest = datetime.fromtimestamp(split.newest, UTC)
-            if self.newest is None or newest > self.newest:
-                self.newest = newest
-        starts, ends = split.starts.tolist(), split.ends.tolist()
-        for i in split.slow.tolist():
-            if line_no is not None:
-                where = f"{file_name}:{line_no + i}"
-            else:
-                where = f"{file_name}@{offset + starts[i]}"
-            self.feed_bytes(buf[starts[i] : ends[i]], where)
-
-    def _quarantine(self, location: str, reason: str, raw: str) -> None:
-        raw = _without_caller_number(raw)
-        self.batch.quarantined.append((location, reason, raw))
-        self.batch.quarantined_lines.append(1)
-        self.result.quarantined += 1
-        self.result.count_reason(reason)
-
-    def _apply(self, line: Line) -> None:
-        at = datetime.fromtimestamp(line.epoch, UTC)
-        # The clock only moves forward: below the limit taken at start, no need to read it.
-        if line.epoch > self._surely_past and at > (self.now or datetime.now(UTC)) + MAX_FUTURE:
-            raise LineError(f"timestamp in the future: {at.isoformat()} (clock wrong?)")
-        if self.newest is None or at > self.newest:
-            self.newest = at
-        event = line.event
-        if event == "ENTERQUEUE":
-            self._enter(line, at)
-        elif event in OUTCOME_EVENTS:
-            self._outcome(line, at)
-        elif event in TALK_EVENTS:
-            self._talk(line)
-        elif event == "RINGNOANSWER":
-            fact = self.open.get((line.callid, line.queue))
-            if fact is None:
-                raise LineError("RINGNOANSWER for a call not waiting in this queue")
-            fact.ring_no_answer += 1
-            fact.lines += 1
-        elif event in OTHER_EVENTS or line.queue == "NONE":
-            self.batch.events.append(
-                {
-                    "line_hash": hashlib.sha1(line.raw.encode()).hexdigest(),
-                    "source": self.source,
-                    "at": at,
-                    "queue": line.queue,
-                    "agent": line.agent,
-                    "event": event,
-                    "data": "|".join(line.data),
-                }
-            )
-        else:
-            raise LineError(f"unknown event: {event[:40]!r}")
-
-    def _require_call(self, line: Line) -> None:
-        if not line.callid or line.callid.upper() == "NONE":
-            raise LineError(f"missing callid on {line.event}")
-        if not line.queue or line.queue == "NONE":
-            raise LineError(f"missing queue on {line.event}")
-
-    def _enter(self, line: Line, at: datetime) -> None:
-        self._require_call(line)
-        pair = (line.callid, line.queue)
-        earlier = self.open.get(pair)
-        if earlier is not None:
-            if earlier.entered_at == at:
-                self.result.duplicates += 1  # the same ENTERQUEUE read twice: one call
-                return
-            self._expire(earlier, "ENTERQUEUE never closed: the call entered the queue again")
-        caller = line.data[1] if len(line.data) > 1 else None
-        if caller and caller.startswith(HASHED):  # a replayed line: already a keyed hash
-            caller_hash: str | None = caller[len(HASHED) :]
-        else:
-            caller_hash = ingest.pseudonym(caller) if self._hash_callers else None
-        self.open[pair] = CallFact(
-            source=self.source,
-            callid=line.callid,
-            queue=line.queue,
-            entered_at=at,
-            caller_hash=caller_hash,
-        )
-
-    def _outcome(self, line: Line, at: datetime) -> None:
-        self._require_call(line)
-        outcome, index = OUTCOME_EVENTS[line.event]
-        wait = _seconds(line.data, index, "holdtime" if outcome == "answered" else "waittime")
-        fact = self.open.pop((line.callid, line.queue), None)
-        if fact is None:
-            self.batch.orphans.append(line)  # decided at flush: re-import, or no ENTERQUEUE
-            return
-        if wait is None:
-            wait = max((at - fact.entered_at).total_seconds(), 0.0)
-        fact.outcome, fact.wait_s, fact.ended_at = outcome, wait, at
-        fact.lines += 1
-        if outcome == "answered":
-            fact.agent = line.agent or None
-            self.answered_recent[(line.callid, line.queue)] = fact
-        if fact.key in self.persisted:
-            self.batch.closed_persisted.append(fact.key)
-            self.persisted.discard(fact.key)
-        self.counted.pop(fact.key, None)
-        self.batch.resolved.append(fact)
-
-    def _talk(self, line: Line) -> None:
-        self._require_call(line)
-        talk = _calltime(line)
-        fact = self.answered_recent.pop((line.callid, line.queue), None)
-        if fact is None:
-            self.batch.talk_updates.append(line)  # its CONNECT was stored by an earlier batch
-            return
-        fact.talk_s = talk
-        fact.lines += 1
-
-    def _expire(self, fact: CallFact, reason: str) -> None:
-        """Quarantine a call whose ENTERQUEUE never got an outcome."""
-        self.open.pop((fact.callid, fact.queue), None)
-        raw = f"{int(fact.entered_at.timestamp())}|{fact.callid}|{fact.queue}|NONE|ENTERQUEUE|"
-        self.batch.quarantined.append((f"call {fact.callid}", reason, raw))
-        self.result.count_reason(reason)
-        if fact.key in self.persisted:
-            self.batch.closed_persisted.append(fact.key)
-            self.persisted.discard(fact.key)
-        counted_here = self.counted.pop(fact.key, 0)
-        self.batch.quarantined_lines.append(counted_here + fact.lines)
-        if counted_here == 0 and fact.lines == 0:
-            # Read and counted "stored" by an earlier run; reported separately.
-            self.result.expired_from_earlier_runs += 1
-            return
-        self.result.stored -= counted_here  # counted "stored" earlier in this run
-        self.result.quarantined += counted_here + fact.lines
-        fact.lines = 0
 
     # -- committing ---------------------------------------------------------------------------
     def expire_stale(self) -> None:
@@ -520,7 +206,7 @@ class QueueLogImporter:
             fact = max(mine, key=lambda f: f.entered_at, default=None)
             if fact is not None and (not entries or fact.entered_at > max(entries)):
                 # Answered in this very batch, not stored yet (e.g. the talk line read twice).
-                talk = _calltime(line)
+                talk = calltime(line)
                 if fact.talk_s == talk:
                     self.result.duplicates += 1
                 else:
@@ -530,7 +216,7 @@ class QueueLogImporter:
             if not entries:
                 self._quarantine(line.location, f"{line.event} without CONNECT", line.raw)
                 continue
-            stored.append(((line.callid, line.queue, max(entries)), _calltime(line)))
+            stored.append(((line.callid, line.queue, max(entries)), calltime(line)))
         # Stored calls: one look-up and one executemany for the batch, not a query per line.
         current = ingest.talk_times(session, [key for key, _ in stored])
         changed: dict[CallKey, float | None] = {}
@@ -578,13 +264,6 @@ def _read_batches(
             return
         yield buf[:cut], start
         start, buf = start + cut, buf[cut:]
-
-
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")  # Asterisk writes caller names in whatever the trunk sent
 
 
 def source_name(path: Path) -> str:

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from servicelevel.collectors import watermark
 from servicelevel.collectors.base import RunResult
-from servicelevel.collectors.mapped.mapping import QUEUE_LOG_TABLE
 from servicelevel.collectors.mapped.tabular import close_interrupted_runs
+from servicelevel.collectors.queue_log.collector import TABLE_KIND
 from servicelevel.collectors.queue_log.importer import COLLECTOR, QueueLogImporter
 from servicelevel.errors import IngestError
 from servicelevel.store import ingest
@@ -40,7 +40,7 @@ DATA_COLUMNS = ("data1", "data2", "data3", "data4", "data5")
 
 def default_name(url: str, table: str) -> str:
     safe = make_url(url).set(password=None).render_as_string(hide_password=True)
-    return f"{QUEUE_LOG_TABLE}:{safe}#{table}"[:200]
+    return f"{TABLE_KIND}:{safe}#{table}"[:200]
 
 
 def _epoch(value: Any, tz: ZoneInfo) -> str:
