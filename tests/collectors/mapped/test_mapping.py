@@ -118,3 +118,38 @@ def test_an_unknown_source_kind_suggests_the_nearest(tmp_path):
         load_sources(targets, [{"name": "x", "kind": "call-csv", "path": "a.csv"}])
     (issue,) = caught.value.errors
     assert issue.line == 3 and 'did you mean "calls-csv"?' in str(issue)
+
+
+def test_a_mistake_made_in_a_mapping_reads_as_the_same_mistake_in_targets_toml():
+    from servicelevel.config import parse_targets
+
+    targets = (
+        (REPO / "targets.toml")
+        .read_text()
+        .replace('timezone = "Europe/Paris"', 'timezone = "Europe/Pariss"', 1)
+    )
+    (in_targets,) = parse_targets(targets).errors
+    (in_mapping,) = problems(
+        'timezone = "Europe/Pariss"\n[columns]\nkey = "k"\nscore = "s"\nanswered_at = "a"\n',
+        "surveys",
+    )
+    assert in_targets.message in in_mapping and in_targets.suggestion == "Europe/Paris"
+    assert in_mapping.endswith('(did you mean "Europe/Paris"?)')
+
+
+def test_a_value_outside_a_fixed_set_lists_the_set_and_the_nearest():
+    text = (
+        '[columns]\ncallid = "id"\nqueue = "q"\noutcome = "r"\n'
+        'entered_at = { column = "s" }\nwait_s = { column = "w", unit = "mins" }\n'
+    )
+    assert problems(text) == [
+        'genesys.toml:6: columns.wait_s.unit: expected one of "s", "ms", "min", "h", got "mins" '
+        '(did you mean "min"?)'
+    ]
+
+
+def test_a_delimiter_of_two_characters_says_the_limit_and_what_it_got():
+    text = 'delimiter = ";;"\n[columns]\nkey = "k"\nscore = "s"\nanswered_at = "a"\n'
+    assert problems(text, "surveys") == [
+        'genesys.toml:1: delimiter: expected at most 1 character, got ";;"'
+    ]
