@@ -143,7 +143,7 @@ def test_a_value_outside_a_fixed_set_lists_the_set_and_the_nearest():
         'entered_at = { column = "s" }\nwait_s = { column = "w", unit = "mins" }\n'
     )
     assert problems(text) == [
-        'genesys.toml:6: columns.wait_s.unit: expected one of "s", "ms", "min", "h", got "mins" '
+        'genesys.toml:6: columns.wait_s.unit: unknown unit "mins"; expected one of s, ms, min, h '
         '(did you mean "min"?)'
     ]
 
