@@ -71,3 +71,14 @@ def test_dash_app_in_headless_chromium(dash_duo):
     dash_duo.find_element("#go").click()
     dash_duo.wait_for_text_to_equal("#out", "clicked 1")
     assert dash_duo.get_logs() == []
+
+
+def test_test_modules_have_unique_basenames():
+    """pytest imports test files by basename (rootdir mode, no __init__.py): two
+    ``test_registry.py`` in different folders stop the whole run at collection."""
+    from collections import Counter
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    names = Counter(p.name for p in tests.rglob("*.py") if p.name != "conftest.py")
+    assert [name for name, n in names.items() if n > 1] == []
