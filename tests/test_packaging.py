@@ -161,3 +161,5 @@ def test_servicelevel_demo_from_the_wheel_serves_live(venv: Path, tmp_path: Path
         except subprocess.TimeoutExpired:
             demo.kill()
             demo.wait()
+        if demo.stdout is not None:
+            demo.stdout.close()
