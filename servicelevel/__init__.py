@@ -31,6 +31,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "ConfigError": "servicelevel.errors",
     "ConfigIssue": "servicelevel.config",
+    "DatabaseUnavailable": "servicelevel.errors",
+    "DatabaseUrlInvalid": "servicelevel.errors",
     "IngestError": "servicelevel.errors",
     "LoadResult": "servicelevel.config",
     "ServicelevelError": "servicelevel.errors",
@@ -62,6 +64,8 @@ if TYPE_CHECKING:
     )
     from servicelevel.errors import (
         ConfigError,
+        DatabaseUnavailable,
+        DatabaseUrlInvalid,
         IngestError,
         ServicelevelError,
         StoreError,
@@ -88,6 +92,8 @@ else:
 __all__ = [
     "ConfigError",
     "ConfigIssue",
+    "DatabaseUnavailable",
+    "DatabaseUrlInvalid",
     "IngestError",
     "LoadResult",
     "ServicelevelError",

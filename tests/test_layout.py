@@ -41,11 +41,8 @@ WIRING = {
 # Modules over MAX_LINES today, being split. Remove a line once its module is under the limit;
 # never add one: split the module instead.
 TOO_LONG = {
-    "servicelevel/cli.py",
     "servicelevel/collectors/mapped/mapping.py",
     "servicelevel/collectors/queue_log/importer.py",
-    "servicelevel/config/targets.py",
-    "servicelevel/evaluate/core.py",
     "servicelevel/store/rollups.py",
 }
 
