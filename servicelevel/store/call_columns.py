@@ -142,7 +142,8 @@ def column_deltas(
     counted = ~short
 
     def count(mask: np.ndarray) -> list[int]:
-        return np.bincount(group[mask], minlength=n).tolist()
+        counts: list[int] = np.bincount(group[mask], minlength=n).tolist()
+        return counts
 
     offered = count(counted)
     n_answered = count(answered)

@@ -159,7 +159,7 @@ def _existing_keys(session: Session, model: type, keys: Sequence[CallKey]) -> se
         return found & wanted
     # Many: scan the time range once (index on entered_at) and intersect in memory.
     query = select(*columns).where(columns[2] >= low, columns[2] <= high)
-    found.update(tuple(row) for row in session.execute(query))  # type: ignore[misc]
+    found.update(tuple(row) for row in session.execute(query))
     return found & wanted
 
 

@@ -122,8 +122,8 @@ def impact(status: Status) -> float:
 def breaches_of(statuses: Sequence[Status], targets: Targets) -> list[Breach]:
     """Runs of consecutive breached windows per scope; any other status ends a run."""
     by_scope: dict[str, list[Status]] = {}
-    for status in statuses:
-        by_scope.setdefault(status.scope, []).append(status)
+    for one in statuses:
+        by_scope.setdefault(one.scope, []).append(one)
     out: list[Breach] = []
     for scope, items in by_scope.items():
         run: list[Status] = []
