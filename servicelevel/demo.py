@@ -186,7 +186,7 @@ class DemoSite:
         document = tomlkit.parse(text)
         if "business_hours" in document:
             del document["business_hours"]
-        document["operation"]["name"] = "Demo contact centre"  # type: ignore[index]
+        document["operation"]["name"] = "Demo contact centre"
         self.targets_path.write_text(
             "# Demo copy of targets.toml: business hours removed so the demo runs at any hour.\n"
             + tomlkit.dumps(document)

@@ -104,7 +104,7 @@ def _same_trigger(a: BaseTrigger, b: BaseTrigger) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, IntervalTrigger):
-        return a.interval == b.interval  # type: ignore[attr-defined]
+        return bool(a.interval == b.interval)
     return repr(a) == repr(b)  # cron: fields and time zone
 
 

@@ -62,6 +62,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    if process.stdout is not None:
+        process.stdout.close()  # else an unclosed-file ResourceWarning (warnings are errors)
 
 
 def test_demo_serves_the_wallboard_with_waitress(tmp_path):

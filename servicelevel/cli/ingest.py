@@ -17,14 +17,14 @@ from servicelevel.cli.options import (
 from servicelevel.errors import ServicelevelError
 
 
-class _ImportKind(click.Choice):
+class _ImportKind(click.Choice[str]):
     """``click.Choice`` over :func:`import_kinds`, read when used: a kind registered after
     start-up (a plug-in, a test) is a choice too, with the usual "is not one of" error."""
 
     def __init__(self) -> None:
         super().__init__(import_kinds())
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         return import_kinds()
 

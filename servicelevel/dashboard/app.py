@@ -77,7 +77,8 @@ def shell_layout() -> html.Div:
                         banner(_notices(state)),
                         id="shell-banner",
                         role="status",
-                        **{"aria-live": "polite"},
+                        # Dash's hints type **kwargs as its own props; aria-* attributes pass.
+                        **{"aria-live": "polite"},  # type: ignore[arg-type]
                     ),
                     dash.page_container,
                 ],
@@ -152,12 +153,12 @@ def create_app(
     dash_callbacks.GLOBAL_CALLBACK_MAP.clear()
     app = dash.Dash(
         PACKAGE,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # a Flask app; Dash's hint only names bool
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
         title="servicelevel",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None: keep the title while updating
         suppress_callback_exceptions=True,
         serve_locally=True,
     )

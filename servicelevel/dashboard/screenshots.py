@@ -48,7 +48,7 @@ def serving(app: object) -> Iterator[str]:
         server.shutdown()
 
 
-def browser(width: int, height: int):  # type: ignore[no-untyped-def]
+def browser(width: int, height: int):
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
 
@@ -71,7 +71,7 @@ def browser(width: int, height: int):  # type: ignore[no-untyped-def]
 def capture(base: str, out: Path, width: int, height: int) -> list[Path]:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.wait import WebDriverWait
 
     out.mkdir(parents=True, exist_ok=True)
     driver = browser(width, height)
@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         with Session(site.engine) as session, session.begin():
             session.execute(update(Source).values(last_ok_at=read_at))
             session.execute(update(IngestRun).values(started_at=read_at, finished_at=read_at))
-            for model in (Source, IngestRun, Quarantine):
-                column = model.name if model is Source else model.source
+            pairs = ((Source, Source.name), (IngestRun, IngestRun.source))
+            for model, column in (*pairs, (Quarantine, Quarantine.source)):
                 session.execute(
                     update(model)
                     .where(column == str(site.queue_log.resolve()))

@@ -164,10 +164,12 @@ def _classify(
     t, b = top[exact_ok], bottom[exact_ok]
 
     def at_least(bound: Any) -> np.ndarray:  # value >= bound
-        return t * bound.denominator >= bound.numerator * b
+        met: np.ndarray = t * bound.denominator >= bound.numerator * b
+        return met
 
     def at_most(bound: Any) -> np.ndarray:  # value <= bound
-        return t * bound.denominator <= bound.numerator * b
+        met: np.ndarray = t * bound.denominator <= bound.numerator * b
+        return met
 
     better = at_least if target.higher_is_better else at_most
     codes[exact_ok] = np.where(better(high), 3, np.where(better(low), 2, 1))

@@ -134,10 +134,14 @@ class CallFrame:
 
         def total(column: str, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
             # One slot more than the groups: the all-zero counts of a scope without rows.
-            return np.bincount(where, weights=self.columns[column][rows], minlength=size + 1)
+            sums: np.ndarray = np.bincount(
+                where, weights=self.columns[column][rows], minlength=size + 1
+            )
+            return sums
 
         def int_total(column: str) -> np.ndarray:
-            return np.rint(total(column, opened, g_open)).astype(np.int64)
+            counts: np.ndarray = np.rint(total(column, opened, g_open)).astype(np.int64)
+            return counts
 
         waits = self.columns["max_wait"][opened].astype(float)
         max_wait = np.full(size + 1, -np.inf)

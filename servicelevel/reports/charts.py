@@ -18,7 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: never look for a display
 
-from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ LINES = ("#344054", "#1570ef", "#9e77ed", "#ee46bc", "#f79009")
 MIN_COLOUR, IDEAL_COLOUR, TEXT = "#912018", "#067647", "#475467"
 
 
-def _figure() -> tuple[Figure, plt.Axes]:
+def _figure() -> tuple[Figure, Axes]:
     fig = Figure(figsize=(WIDTH_PX / 100, HEIGHT_PX / 100), dpi=DPI)
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.09, right=0.84, top=0.93, bottom=0.17)
@@ -87,7 +87,11 @@ def chart_png(row: TargetWeek) -> bytes | None:
         for colour, (name, points) in zip(LINES, series.items(), strict=False):
             ys = [p.value if p.value is not None else float("nan") for p in points]
             ax.plot(xs, ys, marker="o", markersize=2.8, linewidth=1.2, color=colour, label=name)
-            low = [(x, p.value) for x, p in zip(xs, points, strict=False) if p.status == "breach"]
+            low = [
+                (x, p.value)
+                for x, p in zip(xs, points, strict=False)
+                if p.status == "breach" and p.value is not None  # a breach always has a value
+            ]
             if low:  # breached days get a red ring and their value, so they read without colour
                 ax.scatter([x for x, _ in low], [v for _, v in low], s=22, facecolors="none",
                            edgecolors=BAR["breach"], linewidths=1, zorder=4)  # fmt: skip

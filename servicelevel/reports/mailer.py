@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -85,7 +85,8 @@ def make_message(
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     if images:
-        html_part = msg.get_payload()[1]  # type: ignore[index]
+        # The multipart/alternative's second part is the HTML just added, an EmailMessage.
+        html_part = cast(EmailMessage, msg.get_payload()[1])  # type: ignore[index]
         for image in images:
             html_part.add_related(
                 image.png,
@@ -122,7 +123,8 @@ def send(
 
 def _describe(exc: BaseException | None) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
-        detail = exc.smtp_error.decode(errors="replace") if exc.smtp_error else ""
+        error = cast(bytes, exc.smtp_error)  # smtplib sets bytes (typeshed also allows str)
+        detail = error.decode(errors="replace") if error else ""
         return f"{exc.smtp_code} {detail}".strip()
     return f"{type(exc).__name__}: {exc}" if exc else "unknown error"
 

@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Insert
+from sqlalchemy.sql import Insert, Select
 
 from servicelevel.store.schema import UTCDateTime
 
@@ -153,7 +153,7 @@ def execute_many(
         params: Sequence[Any] = values
     else:
         params = [dict(zip(columns, row, strict=True)) for row in values]
-    connection.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    connection.exec_driver_sql(sql, params)
 
 
 Column = np.ndarray | str
@@ -237,7 +237,8 @@ def _copy_columns(session: Session, table: Table, data: Mapping[str, Column], co
             backslashes += count * escaped.count("\\")
             texts.append(repeat(escaped, count))
             continue
-        missing = np.isnan(values) if values.dtype.kind == "f" else np.equal(values, None)
+        # numpy's stubs take no None operand; elementwise "is None" on object arrays is meant.
+        missing = np.isnan(values) if values.dtype.kind == "f" else np.equal(values, None)  # type: ignore[call-overload]
         backslashes += int(missing.sum())
         text = values.astype(str).astype(object) if values.dtype.kind in "fiu" else values.copy()
         text[missing] = "\\N"
@@ -289,7 +290,9 @@ def _execute_from_copy(
         from sqlalchemy import column, select
         from sqlalchemy import table as table_clause
 
-        source = select(*(column(c) for c in columns)).select_from(table_clause(temp))
+        source: Select[*tuple[Any, ...]] = select(*(column(c) for c in columns)).select_from(
+            table_clause(temp)
+        )
         statement = build(dialect).from_select(list(columns), source)
         _from_temp[name] = str(statement.compile(dialect=dialect))
     names = ", ".join(columns)

@@ -1,6 +1,6 @@
 """The write path every collector uses: facts, rollup deltas and the source position together.
 
-Why one module: "ingest is a transaction". A collector parses and validates; it then hands a batch
+Why one door: "ingest is a transaction". A collector parses and validates; it then hands a batch
 to these functions inside one ``with session.begin()``, so the rows, the rollup deltas, the
 quarantined lines, the run's counters and the source position commit together or not at all. A
 kill at any moment leaves the database as it was after the last whole batch, and the position
@@ -8,6 +8,10 @@ tells the next run where to resume.
 
 Duplicates are found by natural key before inserting (rather than by ``ON CONFLICT DO NOTHING``),
 because the rollups may only receive the calls that are really new.
+
+The columnar path (:mod:`servicelevel.store.call_columns`) and the source and run bookkeeping
+(:mod:`servicelevel.store.runs`) are modules of their own, re-exported here: collectors import
+this one module whatever part of the transaction they use.
 """
 
 from __future__ import annotations
@@ -20,22 +24,49 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from servicelevel.store import bulk
+from servicelevel.store.call_columns import CallColumns, column_deltas, write_call_columns
 from servicelevel.store.rollups import IntervalDelta, RollupSpec, add_call, apply_deltas
-from servicelevel.store.schema import (
-    Call,
-    IngestRun,
-    OpenCall,
-    Quarantine,
-    QueueEvent,
-    Source,
+from servicelevel.store.runs import (
+    add_to_run,
+    finish_run,
+    get_source,
+    mark_source,
+    save_position,
+    start_run,
 )
-from servicelevel.timeutil import INTERVAL_SECONDS
+from servicelevel.store.schema import Call, OpenCall, Quarantine, QueueEvent
+
+__all__ = [  # the columnar path and the run bookkeeping live in their own modules
+    "CALL_COLUMNS",
+    "EVENT_COLUMNS",
+    "PSEUDONYM_ENV",
+    "CallColumns",
+    "CallFact",
+    "CallKey",
+    "add_to_run",
+    "column_deltas",
+    "find_resolved",
+    "finish_run",
+    "get_source",
+    "load_open_calls",
+    "mark_source",
+    "pseudonym",
+    "quarantine",
+    "resolved_keys",
+    "save_position",
+    "set_talk_times",
+    "start_run",
+    "sync_open_calls",
+    "talk_times",
+    "update_open_calls",
+    "write_call_columns",
+    "write_calls",
+    "write_events",
+]
 
 PSEUDONYM_ENV = "SERVICELEVEL_PSEUDONYM_KEY"
 CallKey = tuple[str, str, datetime]  # (callid, queue, entered_at)
@@ -128,7 +159,7 @@ def _existing_keys(session: Session, model: type, keys: Sequence[CallKey]) -> se
         return found & wanted
     # Many: scan the time range once (index on entered_at) and intersect in memory.
     query = select(*columns).where(columns[2] >= low, columns[2] <= high)
-    found.update(tuple(row) for row in session.execute(query))  # type: ignore[misc]
+    found.update(tuple(row) for row in session.execute(query))
     return found & wanted
 
 
@@ -166,160 +197,6 @@ def write_calls(session: Session, facts: Sequence[CallFact], spec: RollupSpec) -
             add_call(deltas, spec, fact.queue, fact.entered_at, fact.outcome, fact.wait_s)
         apply_deltas(session, deltas, spec)
     return duplicates
-
-
-@dataclass(slots=True)
-class CallColumns:
-    """Resolved calls of one batch as columns (the columnar queue_log path).
-
-    Why columns: building one :class:`CallFact` and one tuple per call cost more than the
-    database's insert. Times are whole-second Unix epochs (the fast path takes only those);
-    ``talk`` is NaN where the call has no talk time.
-    """
-
-    source: str
-    callid: np.ndarray
-    queue: np.ndarray
-    entered: np.ndarray  # int64 epoch seconds
-    outcome: np.ndarray
-    wait: np.ndarray  # float64
-    ended: np.ndarray  # int64 epoch seconds
-    talk: np.ndarray  # float64, NaN = None
-    agent: np.ndarray  # str or None
-    caller_hash: np.ndarray  # str or None
-    ring_no_answer: np.ndarray  # int64
-    lines: np.ndarray  # int64: input lines behind each call, for the run's accounting
-
-    def __len__(self) -> int:
-        return len(self.callid)
-
-    def take(self, rows: np.ndarray) -> CallColumns:
-        return CallColumns(
-            self.source, *(getattr(self, n)[rows] for n in CallColumns.__slots__[1:])
-        )
-
-
-def _stored_in_range(session: Session, low: int, high: int) -> set[tuple[str, str, float]]:
-    """(callid, queue, epoch) of the stored calls that entered between ``low`` and ``high``.
-
-    Why a range rather than a look-up per key: a batch of a log read in time order overlaps
-    the store only at its edges (or wholly, on a re-import); the index on ``entered_at`` makes
-    this one cheap query that proves most batches have no duplicate at all.
-    """
-    columns = (Call.callid, Call.queue, Call.entered_at)
-    query = select(*columns).where(
-        Call.entered_at >= datetime.fromtimestamp(low, UTC),
-        Call.entered_at <= datetime.fromtimestamp(high, UTC),
-    )
-    return {(c, q, e.timestamp()) for c, q, e in session.execute(query)}
-
-
-def write_call_columns(session: Session, calls: CallColumns, spec: RollupSpec) -> int:
-    """Store the calls of ``calls`` that are new, with their rollup deltas.
-
-    Returns the input lines of the calls that were duplicates (already stored).
-    """
-    if not len(calls):
-        return 0
-    known = _stored_in_range(session, int(calls.entered.min()), int(calls.entered.max()))
-    if known:
-        seen = np.fromiter(
-            (
-                (c, q, float(e)) in known
-                for c, q, e in zip(calls.callid, calls.queue, calls.entered.tolist(), strict=True)
-            ),
-            dtype=bool,
-            count=len(calls),
-        )
-        dup_lines = int(calls.lines[seen].sum())
-        calls = calls.take(np.flatnonzero(~seen))
-    else:
-        dup_lines = 0
-    if len(calls):
-        bulk.insert_columns(
-            session,
-            Call.__table__,
-            {
-                "source": calls.source,
-                "callid": calls.callid,
-                "queue": calls.queue,
-                "entered_at": calls.entered,
-                "outcome": calls.outcome,
-                "wait_s": calls.wait,
-                "ended_at": calls.ended,
-                "talk_s": calls.talk,
-                "agent": calls.agent,
-                "caller_hash": calls.caller_hash,
-                "ring_no_answer": calls.ring_no_answer,
-            },
-        )
-        apply_deltas(session, column_deltas(calls, spec), spec)
-    return dup_lines
-
-
-def _per_group(
-    counts: list[list[int]], thresholds: Sequence[float], n: int
-) -> list[dict[float, int]]:
-    """Per group, {threshold: count} of the thresholds counted at least once (as add_call)."""
-    if not thresholds:
-        return [{} for _ in range(n)]
-    return [
-        {t: c for t, c in zip(thresholds, row, strict=True) if c}
-        for row in zip(*counts, strict=True)
-    ]
-
-
-def column_deltas(
-    calls: CallColumns, spec: RollupSpec
-) -> dict[tuple[str, datetime], IntervalDelta]:
-    """The rollup deltas of ``calls``, as :func:`add_call` would build them one by one.
-
-    Sums run in the calls' order (``bincount`` adds sequentially), like ``add_call`` does.
-    """
-    interval = calls.entered - calls.entered % INTERVAL_SECONDS
-    keys = pd.DataFrame({"q": calls.queue, "i": interval})
-    # Groups numbered in key order: the dict comes out sorted, and apply_deltas' sort of it
-    # is then one linear pass.
-    group = keys.groupby(["q", "i"], sort=True).ngroup().to_numpy()
-    n = int(group.max()) + 1
-    wait = calls.wait
-    answered = calls.outcome == "answered"
-    abandoned = calls.outcome == "abandoned"
-    short = abandoned & (wait < spec.short_abandon_s)
-    counted = ~short
-
-    def count(mask: np.ndarray) -> list[int]:
-        return np.bincount(group[mask], minlength=n).tolist()
-
-    offered = count(counted)
-    n_answered = count(answered)
-    n_abandoned = count(abandoned & counted)
-    n_short = count(short)
-    other = count(counted & ~answered & ~abandoned)
-    wait_sum = np.bincount(group[answered], weights=wait[answered], minlength=n).tolist()
-    max_wait = np.full(n, -np.inf)
-    np.maximum.at(max_wait, group[counted], wait[counted])
-    max_list = max_wait.tolist()
-    thresholds = spec.thresholds
-    within_a = _per_group([count(answered & (wait <= t)) for t in thresholds], thresholds, n)
-    within_b = _per_group(
-        [count(abandoned & counted & (wait <= t)) for t in thresholds], thresholds, n
-    )
-    firsts = np.unique(group, return_index=True)[1]
-    starts = {s: datetime.fromtimestamp(s, UTC) for s in set(interval[firsts].tolist())}
-    keys = zip(calls.queue[firsts].tolist(), interval[firsts].tolist(), strict=True)
-    columns = zip(
-        keys, offered, n_answered, n_abandoned, n_short, other, wait_sum, max_list,
-        within_a, within_b, strict=True,
-    )  # fmt: skip
-    deltas: dict[tuple[str, datetime], IntervalDelta] = {}
-    for (queue, start), off, ans, aba, sho, oth, wsum, mx, wa, wb in columns:
-        deltas[(queue, starts[start])] = IntervalDelta(
-            offered=off, answered=ans, abandoned=aba, short_abandoned=sho, unanswered_other=oth,
-            wait_sum_answered=wsum, max_wait=mx if off else None, answered_within=wa,
-            abandoned_within=wb,
-        )  # fmt: skip
-    return deltas
 
 
 def talk_times(session: Session, keys: Sequence[CallKey]) -> dict[CallKey, float | None]:
@@ -487,76 +364,3 @@ def quarantine(session: Session, source: str, rows: Sequence[tuple[str, str, str
     if new:
         session.execute(insert(Quarantine), new)
     return seen
-
-
-def save_position(
-    session: Session,
-    name: str,
-    *,
-    collector: str,
-    kind: str,
-    inode: int | None = None,
-    offset: int | None = None,
-    watermark: str | None = None,
-    last_event_at: datetime | None = None,
-) -> None:
-    source = session.get(Source, name)
-    if source is None:
-        source = Source(name=name, collector=collector, kind=kind)
-        session.add(source)
-    source.inode, source.offset = inode, offset
-    if watermark is not None:
-        source.watermark = watermark
-    if last_event_at is not None and (
-        source.last_event_at is None or last_event_at > source.last_event_at
-    ):
-        source.last_event_at = last_event_at
-
-
-def get_source(session: Session, name: str) -> Source | None:
-    return session.get(Source, name)
-
-
-def mark_source(
-    session: Session, name: str, *, collector: str, kind: str, error: str | None = None
-) -> None:
-    """Record that a source was read successfully (or failed) just now; drives "stale"."""
-    source = session.get(Source, name)
-    if source is None:
-        source = Source(name=name, collector=collector, kind=kind)
-        session.add(source)
-    now = datetime.now(UTC)
-    if error is None:
-        source.last_ok_at = now
-        source.last_error = None
-    else:
-        source.last_error, source.last_error_at = error, now
-
-
-def start_run(session: Session, source: str, collector: str) -> int:
-    run = IngestRun(source=source, collector=collector, started_at=datetime.now(UTC))
-    session.add(run)
-    session.flush()
-    return run.id
-
-
-def add_to_run(
-    session: Session, run_id: int, *, read: int, stored: int, duplicates: int, quarantined: int
-) -> None:
-    session.execute(
-        update(IngestRun)
-        .where(IngestRun.id == run_id)
-        .values(
-            read=IngestRun.read + read,
-            stored=IngestRun.stored + stored,
-            duplicates=IngestRun.duplicates + duplicates,
-            quarantined=IngestRun.quarantined + quarantined,
-        )
-    )
-
-
-def finish_run(session: Session, run_id: int, status: str, error: str | None = None) -> IngestRun:
-    run = session.get(IngestRun, run_id)
-    assert run is not None
-    run.status, run.error, run.finished_at = status, error, datetime.now(UTC)
-    return run

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from servicelevel.store.schema import (
     RollupThreshold,
     Source,
     Survey,
+    UTCDateTime,
 )
 
 ROLLUP_COLUMNS = (
@@ -231,7 +232,7 @@ def survey_counts(session: Session, start: datetime, end: datetime) -> tuple[int
         .where(Survey.complaint_key.is_not(None))
         .order_by(Survey.answered_at, Survey.id)
     )
-    latest: dict[str, int] = {}
+    latest: dict[str | None, int] = {}  # keys are never None (filtered above)
     for key, score, _at, _id in session.execute(query):
         latest[key] = score
     return sum(1 for s in latest.values() if s >= 4), len(latest)
@@ -251,7 +252,9 @@ def repurchase_counts(
         return 0, 0
     buyers = 0
     horizon = timedelta(days=days)
-    for customer, resolved_at in resolved:
+    for customer, first_resolved in resolved:
+        # The minimum over rows with resolved_at >= start: never None.
+        resolved_at = cast(datetime, first_resolved)
         hit = session.execute(
             select(Order.id)
             .where(Order.customer_hash == customer)
@@ -275,9 +278,11 @@ def waiting_now(session: Session) -> list[Waiting]:
     )
     rows = session.execute(query).all()
     out = []
-    for queue, count, oldest in rows:
+    for queue, count, raw in rows:
+        oldest: datetime | str | None = raw
         if isinstance(oldest, str):  # SQLite aggregate bypasses the column type
-            oldest = Rollup.__table__.c.interval_start.type.process_result_value(oldest, None)
+            column_type = cast(UTCDateTime, Rollup.__table__.c.interval_start.type)
+            oldest = column_type.process_result_value(oldest, None)
         out.append(Waiting(queue, int(count), oldest))
     return sorted(out, key=lambda w: w.queue)
 

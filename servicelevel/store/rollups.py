@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Insert
+from sqlalchemy.sql.elements import Case, ColumnElement
 
 from servicelevel.store import bulk
 from servicelevel.store.rollups_calendar import DayCalendar, _day_mapper
@@ -133,7 +134,7 @@ def add_call(
         delta.unanswered_other += 1
 
 
-def _insert_for_dialect(dialect: Dialect):  # type: ignore[no-untyped-def]
+def _insert_for_dialect(dialect: Dialect) -> Any:
     return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
@@ -166,7 +167,7 @@ def _day_upsert(dialect: Dialect) -> Insert:
 def _sums_upsert(dialect: Dialect, table: Any, keys: tuple[str, ...]) -> Insert:
     stmt = _insert_for_dialect(dialect)(table)
     excluded = stmt.excluded
-    return stmt.on_conflict_do_update(
+    upsert: Insert = stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in keys],
         set_={
             "offered": table.c.offered + excluded.offered,
@@ -179,6 +180,7 @@ def _sums_upsert(dialect: Dialect, table: Any, keys: tuple[str, ...]) -> Insert:
             "max_wait": _case_max(table.c.max_wait, excluded.max_wait),
         },
     )
+    return upsert
 
 
 def _threshold_upsert(dialect: Dialect) -> Insert:
@@ -195,13 +197,14 @@ def _day_threshold_upsert(dialect: Dialect) -> Insert:
 
 def _within_upsert(dialect: Dialect, ttable: Any, keys: tuple[str, ...]) -> Insert:
     tstmt = _insert_for_dialect(dialect)(ttable)
-    return tstmt.on_conflict_do_update(
+    upsert: Insert = tstmt.on_conflict_do_update(
         index_elements=[ttable.c[k] for k in keys],
         set_={
             "answered_within": ttable.c.answered_within + tstmt.excluded.answered_within,
             "abandoned_within": ttable.c.abandoned_within + tstmt.excluded.abandoned_within,
         },
     )
+    return upsert
 
 
 def apply_deltas(
@@ -304,7 +307,7 @@ def _apply_day_deltas(
     )
 
 
-def _case_max(current, incoming):  # type: ignore[no-untyped-def]
+def _case_max(current: ColumnElement[Any], incoming: ColumnElement[Any]) -> Case[Any]:
     from sqlalchemy import case
 
     return case(

@@ -10,6 +10,7 @@ PostgreSQL hold identical values.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -55,7 +57,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError(f"naive datetime {value.isoformat()} given to the store")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+    def process_result_value(
+        self, value: datetime | str | None, dialect: object
+    ) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, str):  # raw SQL on SQLite
@@ -65,6 +69,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model maps one Table (none is mapped to a select): say so, for the type checker.
+    __table__: ClassVar[Table]
 
 
 class Call(Base):

@@ -41,7 +41,8 @@ def test_every_page_and_callback_needs_a_login(app):
     assert client.get("/_dash-layout").status_code == 401
     assert client.post("/_dash-update-component", json={}).status_code == 401
     assert client.get("/login").status_code == 200
-    assert client.get("/assets/servicelevel.css").status_code == 200
+    with client.get("/assets/servicelevel.css") as css:  # a file response: close it
+        assert css.status_code == 200
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(app):

@@ -9,6 +9,7 @@ collector (:mod:`servicelevel.collectors.registry`). Loading files, with located
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping as AnyMapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -99,7 +100,7 @@ class SkipRule(_Strict):
         min_length=1, description="column = value (or list of values); all must match"
     )
 
-    def matches(self, row: dict[str, Any]) -> bool:
+    def matches(self, row: AnyMapping[str, Any]) -> bool:
         for column, wanted in self.when.items():
             raw = row.get(column)
             text = "" if raw is None else str(raw).strip()

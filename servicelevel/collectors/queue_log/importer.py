@@ -120,11 +120,11 @@ class QueueLogImporter(CallStates):
             # An ENTERQUEUE read again after its call was stored (a line sent twice, a re-read)
             # is a duplicate, not a call still waiting: forget it, or it would expire later.
             for key in ingest.resolved_keys(session, list(dup_keys)) if dup_keys else ():
-                fact = self.open.get((key[0], key[1]))
-                if fact is not None and fact.key == key:
+                waiting = self.open.get((key[0], key[1]))
+                if waiting is not None and waiting.key == key:
                     del self.open[(key[0], key[1])]
-                    result.duplicates += fact.lines
-                    fact.lines = 0
+                    result.duplicates += waiting.lines
+                    waiting.lines = 0
                     self.counted.pop(key, None)
             # A RINGNOANSWER for a call an earlier batch stored as waiting: keep its count.
             ingest.update_open_calls(
@@ -203,14 +203,14 @@ class QueueLogImporter(CallStates):
             at = datetime.fromtimestamp(line.epoch, UTC)
             entries = [e for e in known.get((line.callid, line.queue), []) if e <= at]
             mine = [f for f in in_batch.get((line.callid, line.queue), []) if f.entered_at <= at]
-            fact = max(mine, key=lambda f: f.entered_at, default=None)
-            if fact is not None and (not entries or fact.entered_at > max(entries)):
+            latest = max(mine, key=lambda f: f.entered_at, default=None)
+            if latest is not None and (not entries or latest.entered_at > max(entries)):
                 # Answered in this very batch, not stored yet (e.g. the talk line read twice).
                 talk = calltime(line)
-                if fact.talk_s == talk:
+                if latest.talk_s == talk:
                     self.result.duplicates += 1
                 else:
-                    fact.talk_s = talk
+                    latest.talk_s = talk
                     self.result.stored += 1
                 continue
             if not entries:
@@ -237,7 +237,7 @@ class QueueLogImporter(CallStates):
 
 def _read_batches(
     handle, offset: int, final: bool, batch_lines: int
-) -> Iterator[tuple[bytes, int]]:  # type: ignore[no-untyped-def]
+) -> Iterator[tuple[bytes, int]]:
     """Yield (whole lines, file offset) of at most ``batch_lines`` lines each.
 
     A trailing partial line is left unless ``final``.

@@ -151,7 +151,7 @@ def _feed(
     return value
 
 
-def _saver(name: str, value: Any):  # type: ignore[no-untyped-def]
+def _saver(name: str, value: Any):
     mark = watermark.encode(value)
 
     def save(session: Session) -> None:

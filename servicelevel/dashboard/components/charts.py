@@ -68,7 +68,7 @@ def _fill_colour(status: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name: str):  # type: ignore[no-untyped-def]
+def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name: str):
     """KPI lines (one per scope) over bands for breach and ideal, breaches marked with a
     cross, and the volume as bars underneath."""
     from plotly.subplots import make_subplots
@@ -191,7 +191,7 @@ def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name
     return fig
 
 
-def timeline_figure(rows, *, tz_name: str):  # type: ignore[no-untyped-def]
+def timeline_figure(rows, *, tz_name: str):
     """Breaches as bars on a time axis, one row per target and queue, darker when deeper."""
     if not rows:
         return empty_figure("No breach in this period.")
@@ -224,7 +224,7 @@ def timeline_figure(rows, *, tz_name: str):  # type: ignore[no-untyped-def]
     return fig
 
 
-def queue_day_figure(rows, *, sl_name: str | None, minimum: float | None, tz_name: str):  # type: ignore[no-untyped-def]
+def queue_day_figure(rows, *, sl_name: str | None, minimum: float | None, tz_name: str):
     """Calls per 15-minute interval (answered, abandoned, other) and the service level."""
     from plotly.subplots import make_subplots
 

@@ -182,7 +182,12 @@ def edit_form(targets: Targets, can_edit: bool, today: date) -> html.Section:
                 className="g-2 align-items-start",
             ),
             html.P(id="targets-edit-unit", className="sl-help mt-2"),
-            html.Div(id="targets-save-result", role="status", **{"aria-live": "polite"}),
+            html.Div(
+                id="targets-save-result",
+                role="status",
+                # Dash's hints type **kwargs as its own props; aria-* attributes pass through.
+                **{"aria-live": "polite"},  # type: ignore[arg-type]
+            ),
         ],
         className="sl-card",
     )

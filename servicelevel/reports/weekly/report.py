@@ -1,0 +1,293 @@
+"""The weekly summary's data: each target's week, its breaches and the problems that matter most.
+
+Every figure comes from :mod:`servicelevel.evaluate` (see :mod:`servicelevel.reports.weekly`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from servicelevel.config import Target, Targets
+from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
+from servicelevel.kpi.maths import distance_to_minimum
+from servicelevel.reports.text import format_value
+from servicelevel.reports.weekly.week import Week
+from servicelevel.store.schema import Complaint
+from servicelevel.timeutil import INTERVAL, Window, local_day_bounds
+
+TREND_WEEKS = 8
+IMPACT_NOTE = (
+    "Impact = estimated contacts affected. For a breach: in each window below the minimum, the "
+    "shortfall times the contacts in that window (percentage KPIs: points short / 100 x "
+    "contacts; average speed of answer: seconds over the minimum / the minimum x answered "
+    "calls; longest wait: the same for the one caller who waited longest), added up over the "
+    "breach's windows, so depth, duration and volume all count. For complaints: the number "
+    "opened in the week with that nature."
+)
+
+
+@dataclass
+class Breach:
+    """A run of consecutive windows of one scope below the minimum."""
+
+    target: Target
+    scope: str
+    windows: list[Status]
+    duration: timedelta
+    impact: float
+
+    @property
+    def worst(self) -> Status:
+        return worst_of(self.windows) or self.windows[0]
+
+
+@dataclass
+class Problem:
+    title: str
+    detail: str
+    impact: float
+    kind: str  # breach | complaints
+
+
+@dataclass
+class TargetWeek:
+    target: Target
+    week: Status
+    previous: Status | None
+    own: list[Status]  # the target's own windows that started in the week
+    breaches: list[Breach]
+    trend: dict[str, list[Status]] = field(default_factory=dict)  # series name -> points
+
+    @property
+    def change(self) -> float | None:
+        if self.previous is None or self.previous.value is None or self.week.value is None:
+            return None
+        return self.week.value - self.previous.value
+
+    @property
+    def worst(self) -> Status | None:
+        return worst_of(self.own) if len(self.own) > 1 else None
+
+    @property
+    def breach_time(self) -> timedelta:
+        return sum((b.duration for b in self.breaches), timedelta())
+
+
+@dataclass
+class WeeklyReport:
+    targets: Targets
+    week: Week
+    rows: list[TargetWeek]
+    problems: list[Problem]
+    complaints: int
+    generated_at: datetime
+
+
+def worst_of(statuses: Sequence[Status]) -> Status | None:
+    """The worst value among windows with enough volume to be judged."""
+    with_value = [s for s in statuses if s.value is not None and s.status != "no_data"]
+    if not with_value:
+        return None
+    higher = with_value[0].target.higher_is_better
+    return (min if higher else max)(with_value, key=lambda s: s.value)  # type: ignore[arg-type,return-value]
+
+
+def open_time(window: Window, targets: Targets) -> timedelta:
+    """How much of the window the operation was open (all of it without business hours)."""
+    if targets.business_hours is None:
+        return window.end - window.start
+    tz = targets.operation.tz
+    return INTERVAL * sum(1 for s in window.intervals() if targets.is_open(s.astimezone(tz)))
+
+
+def impact(status: Status) -> float:
+    """Contacts affected by one window below the minimum (see ``IMPACT_NOTE``)."""
+    target = status.target
+    depth = distance_to_minimum(status.kpi, target.minimum, target.higher_is_better)
+    if not depth:
+        return 0.0
+    if target.unit == "%":
+        return depth / 100.0 * status.kpi.volume
+    # Seconds: relative to the minimum. A longest wait is one caller's; a mean wait, everyone's.
+    callers = 1 if target.definition.shape == "max" else status.kpi.volume
+    return depth / max(target.minimum, 1.0) * callers
+
+
+def breaches_of(statuses: Sequence[Status], targets: Targets) -> list[Breach]:
+    """Runs of consecutive breached windows per scope; any other status ends a run."""
+    by_scope: dict[str, list[Status]] = {}
+    for one in statuses:
+        by_scope.setdefault(one.scope, []).append(one)
+    out: list[Breach] = []
+    for scope, items in by_scope.items():
+        run: list[Status] = []
+        for status in [*sorted(items, key=lambda s: s.window.start), None]:
+            if status is not None and status.status == "breach":
+                run.append(status)
+                continue
+            if run:
+                out.append(
+                    Breach(
+                        run[0].target,
+                        scope,
+                        run,
+                        sum((open_time(s.window, targets) for s in run), timedelta()),
+                        sum(impact(s) for s in run),
+                    )
+                )
+                run = []
+    return sorted(out, key=lambda b: (b.windows[0].window.start, b.scope))
+
+
+def _variant(targets: Targets, **changes: Any) -> Targets:
+    """The same targets measured another way (e.g. over whole weeks, all queues together)."""
+    return targets.model_copy(
+        update={"targets": [t.model_copy(update=changes) for t in targets.targets]}
+    )
+
+
+def complaint_natures(engine: Engine, window: Window) -> list[tuple[str, int]]:
+    """(nature, complaints opened in the window), most first; categories only, no one's data."""
+    nature = func.coalesce(Complaint.nature, "unspecified")
+    with Session(engine) as session:
+        rows = session.execute(
+            select(nature, func.count())
+            .where(Complaint.opened_at >= window.start, Complaint.opened_at < window.end)
+            .group_by(nature)
+        ).all()
+    return sorted(((str(n), int(c)) for n, c in rows), key=lambda r: (-r[1], r[0]))
+
+
+def build_weekly(
+    engine: Engine, targets: Targets, week: Week, *, now: datetime | None = None
+) -> WeeklyReport:
+    """Everything the weekly email shows, computed from the store."""
+    now = now or datetime.now(UTC)
+    this = week.window(targets)
+    trend_weeks = [week.previous(n).window(targets) for n in range(TREND_WEEKS - 1, -1, -1)]
+    whole = _variant(targets, window="week", per_queue=False)
+    weekly = evaluate_windows(engine, whole, {t.id: trend_weeks for t in targets.targets}, now=now)
+    own = [s for s in evaluate_range(engine, targets, week.monday, week.end, now=now)
+           if s.window.end <= this.end]  # fmt: skip
+    daily_ids = [t.id for t in targets.targets if t.window in ("15min", "hour", "day")]
+    days = [
+        Window("day", *local_day_bounds(week.monday + timedelta(days=i),
+                                        week.monday + timedelta(days=i + 1), this.tz), this.tz)
+        for i in range(7)
+    ]  # fmt: skip
+    daily = evaluate_windows(
+        engine, _variant(targets, window="day"), {tid: days for tid in daily_ids}, now=now
+    )
+    rows = []
+    for target in targets.targets:
+        mine = [s for s in weekly if s.target.id == target.id]
+        current = next(s for s in mine if s.window.start == this.start)
+        previous = next((s for s in mine if s.window.start == trend_weeks[-2].start), None)
+        own_statuses = [s for s in own if s.target.id == target.id]
+        row = TargetWeek(
+            target, current, previous, own_statuses, breaches_of(own_statuses, targets)
+        )
+        if target.id in daily_ids:
+            points = [s for s in daily if s.target.id == target.id]
+            scopes = sorted({s.scope for s in points})
+            if len(scopes) > 5:  # too many lines to read: the whole operation instead
+                points = [s for s in mine if s.window.start >= this.start]
+                scopes = [ALL]
+            row.trend = {sc: [p for p in points if p.scope == sc] for sc in scopes}
+        else:
+            row.trend = {ALL: mine}
+        rows.append(row)
+    natures = complaint_natures(engine, this)
+    return WeeklyReport(
+        targets, week, rows, rank_problems(rows, natures), sum(c for _, c in natures), now
+    )
+
+
+def rank_problems(rows: Sequence[TargetWeek], natures: Sequence[tuple[str, int]]) -> list[Problem]:
+    """The three problems with the highest impact: breaches per (target, queue), complaints."""
+    problems: list[Problem] = []
+    for row in rows:
+        by_scope: dict[str, list[Breach]] = {}
+        for breach in row.breaches:
+            by_scope.setdefault(breach.scope, []).append(breach)
+        for scope, breaches in by_scope.items():
+            windows = [s for b in breaches for s in b.windows]
+            worst = worst_of(windows) or windows[0]
+            unit = row.target.unit
+            where = "" if scope == ALL else f", queue {scope}"
+            count = len(breaches)
+            spans = f"{len(windows)} {_KIND_WORDS[row.target.window]}{'s' * (len(windows) > 1)}"
+            problems.append(
+                Problem(
+                    title=f"{row.target.name}{where}",
+                    detail=(
+                        f"{count} breach{'es' if count > 1 else ''} ({spans}) below the minimum of "
+                        f"{format_value(row.target.minimum, unit)}, "
+                        f"{format_duration(sum((b.duration for b in breaches), timedelta()))} "
+                        f"in total; worst {format_value(worst.value, unit)} "
+                        f"({window_label(worst.window)})"
+                    ),
+                    impact=sum(b.impact for b in breaches),
+                    kind="breach",
+                )
+            )
+        if not row.breaches and row.week.status == "breach":
+            # No own window in the week (a monthly target) or none below: the week itself is.
+            unit = row.target.unit
+            problems.append(
+                Problem(
+                    title=row.target.name,
+                    detail=(
+                        f"{format_value(row.week.value, unit)} over the week, below the minimum "
+                        f"of {format_value(row.target.minimum, unit)}"
+                    ),
+                    impact=impact(row.week),
+                    kind="breach",
+                )
+            )
+    total = sum(c for _, c in natures)
+    for nature, count in natures:
+        share = f"{100 * count / total:.0f} % of the week's complaints" if total else ""
+        problems.append(
+            Problem(
+                title=f"Complaints: {nature[:80]}",
+                detail=f"{count} complaint{'s' if count > 1 else ''} opened ({share})",
+                impact=float(count),
+                kind="complaints",
+            )
+        )
+    problems.sort(key=lambda p: (-p.impact, p.title))
+    return [p for p in problems if p.impact > 0][:3]
+
+
+# --- formatting shared with the email ------------------------------------------------------
+
+
+_KIND_WORDS = {
+    "15min": "quarter hour", "hour": "hour", "day": "day", "week": "week", "month": "month",
+}  # fmt: skip
+
+
+def format_duration(delta: timedelta) -> str:
+    minutes = round(delta.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" if not minutes else f"{hours} h {minutes:02d} min"
+
+
+def window_label(window: Window) -> str:
+    local = window.start_local
+    if window.kind == "day":
+        return f"{local:%a %-d %b}"
+    if window.kind in ("15min", "hour"):
+        return f"{local:%a %-d %b %H:%M}"
+    if window.kind == "week":
+        return f"week {local.isocalendar()[1]}"
+    return f"{local:%B %Y}"

@@ -1,0 +1,88 @@
+"""Bookkeeping of the ingest transaction: each source's position and health, each run's counts.
+
+These rows commit in the same transaction as the batch they describe (see
+:mod:`servicelevel.store.ingest`, which re-exports these), so a resumed run starts where the
+last committed batch ended.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from servicelevel.store.schema import IngestRun, Source
+
+
+def save_position(
+    session: Session,
+    name: str,
+    *,
+    collector: str,
+    kind: str,
+    inode: int | None = None,
+    offset: int | None = None,
+    watermark: str | None = None,
+    last_event_at: datetime | None = None,
+) -> None:
+    source = session.get(Source, name)
+    if source is None:
+        source = Source(name=name, collector=collector, kind=kind)
+        session.add(source)
+    source.inode, source.offset = inode, offset
+    if watermark is not None:
+        source.watermark = watermark
+    if last_event_at is not None and (
+        source.last_event_at is None or last_event_at > source.last_event_at
+    ):
+        source.last_event_at = last_event_at
+
+
+def get_source(session: Session, name: str) -> Source | None:
+    return session.get(Source, name)
+
+
+def mark_source(
+    session: Session, name: str, *, collector: str, kind: str, error: str | None = None
+) -> None:
+    """Record that a source was read successfully (or failed) just now; drives "stale"."""
+    source = session.get(Source, name)
+    if source is None:
+        source = Source(name=name, collector=collector, kind=kind)
+        session.add(source)
+    now = datetime.now(UTC)
+    if error is None:
+        source.last_ok_at = now
+        source.last_error = None
+    else:
+        source.last_error, source.last_error_at = error, now
+
+
+def start_run(session: Session, source: str, collector: str) -> int:
+    run = IngestRun(source=source, collector=collector, started_at=datetime.now(UTC))
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def add_to_run(
+    session: Session, run_id: int, *, read: int, stored: int, duplicates: int, quarantined: int
+) -> None:
+    session.execute(
+        update(IngestRun)
+        .where(IngestRun.id == run_id)
+        .values(
+            read=IngestRun.read + read,
+            stored=IngestRun.stored + stored,
+            duplicates=IngestRun.duplicates + duplicates,
+            quarantined=IngestRun.quarantined + quarantined,
+        )
+    )
+
+
+def finish_run(session: Session, run_id: int, status: str, error: str | None = None) -> IngestRun:
+    run = session.get(IngestRun, run_id)
+    assert run is not None
+    run.status, run.error, run.finished_at = status, error, datetime.now(UTC)
+    return run
