@@ -155,8 +155,27 @@ class PostgresServer:
         try:
             yield self.url(dbname)
         finally:
+            _dispose_engines_on(dbname)
             with psycopg.connect(self.conninfo(), autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
+def _dispose_engines_on(dbname: str) -> None:
+    """Close the pooled connections of every engine a test left on ``dbname``.
+
+    Why: many tests drop their engines without ``dispose()`` (CLI commands dispose theirs). An
+    engine lives in reference cycles, so its pool's psycopg connections would be freed at a
+    later garbage collection, maybe in another test, and psycopg's "deleted while still open"
+    ResourceWarning would fail that test (warnings are errors). Engines the collector still
+    tracks are found here and disposed before the database is dropped.
+    """
+    import gc
+
+    from sqlalchemy import Engine
+
+    for obj in gc.get_objects():
+        if isinstance(obj, Engine) and obj.url.database == dbname:
+            obj.dispose()
 
 
 class _Cluster:

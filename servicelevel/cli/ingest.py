@@ -67,12 +67,12 @@ def import_(
     of it stopped. Exit code 1 when a file or source could not be read, 2 when the targets
     file or the mapping has a mistake, 3 with --strict when any row was quarantined.
     """
+    from servicelevel.cli.options import open_engine
     from servicelevel.collectors import runner
     from servicelevel.collectors.base import RunResult
     from servicelevel.collectors.mapped.mapping import load_mapping, load_sources
     from servicelevel.collectors.registry import COLLECTORS
     from servicelevel.context import rollup_spec
-    from servicelevel.store import make_engine
 
     config = load_or_fail(targets_path)
     collector = COLLECTORS.get(kind)  # None for "sources"
@@ -86,7 +86,7 @@ def import_(
     mapping = None
     if collector is not None and mapped and mapping_path is not None:
         mapping = load_mapping(mapping_path, collector.fact_kind)
-    engine = make_engine(db_url)
+    engine = open_engine(db_url)
     spec = rollup_spec(config)
     tz = config.operation.tz
     show_bar = sys.stderr.isatty() if progress is None else progress
@@ -151,10 +151,10 @@ def quarantine(
         return
     from sqlalchemy.orm import Session
 
+    from servicelevel.cli.options import open_engine
     from servicelevel.collectors.replay import pending
-    from servicelevel.store import make_engine
 
-    engine = make_engine(db_url)
+    engine = open_engine(db_url)
     with Session(engine) as session:
         rows = pending(session, source, include_replayed=show_all)
     for row in reversed(rows[-limit:] if limit else rows):
@@ -192,10 +192,10 @@ def quarantine_replay(
     Rows that now become facts (or duplicates) leave the quarantine; the others stay, with
     their current reason.
     """
+    from servicelevel.cli.options import open_engine
     from servicelevel.collectors.mapped.mapping import load_mapping, load_sources
     from servicelevel.collectors.replay import replay
     from servicelevel.context import rollup_spec
-    from servicelevel.store import make_engine
 
     parent = ctx.obj or {}
     db_url = db_url or parent.get("db_url")
@@ -203,7 +203,7 @@ def quarantine_replay(
     config = load_or_fail(targets_path)
     mapping = load_mapping(mapping_path) if mapping_path else None
     configured = load_sources(targets_path, config.source) if config.source else []
-    engine = make_engine(db_url)
+    engine = open_engine(db_url)
     outcomes = replay(
         engine, rollup_spec(config), default_tz=config.operation.tz, source=source,
         ids=ids, mapping=mapping, configured=configured,

@@ -97,9 +97,10 @@ def db() -> None:
 @db_option
 def db_upgrade(db_url: str | None) -> None:
     """Create or migrate the database schema to the latest version."""
-    from servicelevel.store import make_engine, resolve_url
+    from servicelevel.cli.options import open_engine
+    from servicelevel.store import resolve_url
 
-    make_engine(db_url)
+    open_engine(db_url)
     click.echo(f"schema up to date: {_safe_url(resolve_url(db_url))}")
 
 
@@ -113,8 +114,8 @@ def db_rebuild(db_url: str | None, targets_path: Path) -> None:
     the short-abandon limit, the time zone or business hours; until then the dashboard shows
     the previous figures marked "recomputing". Progress is on the Sources page.
     """
+    from servicelevel.cli.options import open_engine
     from servicelevel.context import rollup_spec
-    from servicelevel.store import make_engine
     from servicelevel.store.rollups_job import RollupRebuildJob
 
     config = load_or_fail(targets_path)
@@ -123,7 +124,7 @@ def db_rebuild(db_url: str | None, targets_path: Path) -> None:
         if total:
             click.echo(f"recounting: {done} of {total} calls", err=True)
 
-    job = RollupRebuildJob(make_engine(db_url), on_progress=progress)
+    job = RollupRebuildJob(open_engine(db_url), on_progress=progress)
     spec = rollup_spec(config)
     outcome = job.run_once(spec)
     if outcome is not None:

@@ -48,9 +48,9 @@ def report_weekly(
     Without --html, --text or --send it prints the plain-text email. --send records the
     sending in the database, so a week goes out once; --force sends it again.
     """
+    from servicelevel.cli.options import open_engine
     from servicelevel.config.delivery import report_settings
     from servicelevel.reports import weekly
-    from servicelevel.store import make_engine
 
     config = load_or_fail(targets_path)
     settings = report_settings(config)
@@ -68,7 +68,7 @@ def report_weekly(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
-    engine = make_engine(db_url)
+    engine = open_engine(db_url)
     if html_path is not None or show_text or not send:
         rendered = weekly.render_weekly(
             weekly.build_weekly(engine, config, chosen), settings, charts=html_path is not None

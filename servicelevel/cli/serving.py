@@ -78,11 +78,11 @@ def serve(
     threads: int,
 ) -> None:
     """Run the dashboard (and, unless --no-scheduler, the scheduled jobs)."""
+    from servicelevel.cli.options import open_engine
     from servicelevel.dashboard.app import create_app
     from servicelevel.dashboard.wsgi import run_server
-    from servicelevel.store import make_engine
 
-    engine = make_engine(db_url)
+    engine = open_engine(db_url)
     app = create_app(engine, targets_path)
     worker = None
     if scheduler:
@@ -140,14 +140,14 @@ def worker(db_url: str | None, targets_path: Path) -> None:
     import signal
     import threading
 
+    from servicelevel.cli.options import open_engine
     from servicelevel.scheduler import start_scheduler
-    from servicelevel.store import make_engine
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     load_or_fail(targets_path)
-    engine = make_engine(db_url)
+    engine = open_engine(db_url)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -50,11 +50,11 @@ def status(
 
     With --from/--to: every window that starts in those local days.
     """
+    from servicelevel.cli.options import open_engine
     from servicelevel.evaluate import evaluate_at, evaluate_range
-    from servicelevel.store import make_engine
 
     config = load_or_fail(targets_path)
-    engine = make_engine(db_url)  # a reader: the rollups are rebuilt by a job, not here
+    engine = open_engine(db_url)  # a reader: the rollups are rebuilt by a job, not here
     if (first is None) != (last is None):
         raise click.UsageError("--from and --to go together")
     if first is not None and at is not None:
