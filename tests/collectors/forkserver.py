@@ -179,6 +179,8 @@ class ForkServer:
         assert self.process.stdin is not None
         self.process.stdin.close()
         self.process.wait(timeout=60)
+        if self.process.stdout is not None:  # else garbage collection warns (warnings are errors)
+            self.process.stdout.close()
 
 
 if __name__ == "__main__":
