@@ -23,7 +23,7 @@ from servicelevel.dashboard.components.filters import (
     message,
     radio,
 )
-from servicelevel.dashboard.components.grid import col, grid, link_col, time_col
+from servicelevel.dashboard.components.grid import col, grid, link_col
 from servicelevel.dashboard.data_queue import queue_names
 from servicelevel.dashboard.state import current
 
@@ -34,8 +34,8 @@ dash.register_page(
 COLUMNS = [
     col("target", "Target", minWidth=200),
     col("queue", "Queue"),
-    time_col("start", "Start", sort="desc"),
-    time_col("end", "End"),
+    col("start", "Start", sort="desc"),
+    col("end", "End"),
     col("duration", "Duration"),
     col("worst", "Worst value"),
     col("minimum", "Minimum"),
