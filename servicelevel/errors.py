@@ -9,6 +9,7 @@ The hierarchy:
   * StoreError
     * DatabaseUrlInvalid
     * DatabaseUnavailable
+      * DatabaseNotReady
   * IngestError
   * MailError (servicelevel.reports.mailer)
 
@@ -57,3 +58,10 @@ class DatabaseUnavailable(StoreError):
 
 class IngestError(ServicelevelError):
     """A source cannot be read at all (bad rows go to quarantine instead)."""
+
+
+class DatabaseNotReady(DatabaseUnavailable):
+    """The database is not there yet for a command that only reads: no such SQLite file, no
+    schema, or a schema at another revision. Only ``import``, ``db upgrade`` and ``demo``
+    create one (``worker`` too); the message says which to run. A `DatabaseUnavailable`, so
+    whoever handles "cannot be opened" handles this as well."""

@@ -99,7 +99,7 @@ def test_a_sqlite_file_under_a_file_is_one_line(tmp_path):
 
 
 def test_a_sqlite_file_in_a_folder_not_yet_made_does_not_traceback(tmp_path):
-    # Whether a read-only command may create it is issue 12's; here: never a traceback.
+    # Never a traceback; that status refuses it (and creates nothing) is test_cli_read_only's.
     result = cli("status", "--db", f"sqlite:///{tmp_path}/new/dir/x.db", "--targets", TARGETS)
     assert result.exit_code in (0, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -137,8 +137,10 @@ def test_a_missing_mapping_file_is_one_line(tmp_path):
 
 def test_a_file_that_cannot_be_written_is_one_line(tmp_path):
     html = tmp_path / "no-such-folder" / "week.html"
+    db = f"sqlite:///{tmp_path}/x.db"
+    assert cli("db", "upgrade", "--db", db).exit_code == 0  # report only reads an existing store
     args = ["report", "weekly", "--week", "2026-W47", "--html", str(html)]
-    line = one_error_line(cli(*args, "--db", f"sqlite:///{tmp_path}/x.db", "--targets", TARGETS))
+    line = one_error_line(cli(*args, "--db", db, "--targets", TARGETS))
     assert line == f"error: {html}: No such file or directory"
 
 

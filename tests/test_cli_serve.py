@@ -20,6 +20,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from servicelevel.store import make_engine
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -79,6 +81,8 @@ def test_demo_serves_the_wallboard_with_waitress(tmp_path):
 
 def test_serve_asks_for_a_login_and_binds_localhost(tmp_path):
     port = _free_port()
+    # serve only reads: the store must exist first (``db upgrade``; see test_cli_read_only.py).
+    make_engine(f"sqlite:///{tmp_path / 'store.db'}").dispose()
     serve = _run(
         ["serve", "--no-scheduler", "--port", str(port), "--targets", str(ROOT / "targets.toml")],
         tmp_path,

@@ -154,7 +154,7 @@ def quarantine(
     from servicelevel.cli.options import open_engine
     from servicelevel.collectors.replay import pending
 
-    engine = open_engine(db_url)
+    engine = open_engine(db_url, create=False)  # listing only: never create an empty store
     with Session(engine) as session:
         rows = pending(session, source, include_replayed=show_all)
     for row in reversed(rows[-limit:] if limit else rows):

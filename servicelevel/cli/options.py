@@ -51,16 +51,19 @@ targets_option = click.option(
 )
 
 
-def open_engine(db_url: str | None) -> Engine:
+def open_engine(db_url: str | None, *, create: bool = True) -> Engine:
     """The store for this command, disposed when the command ends.
 
     Why dispose: the pooled connections are then closed by us, not freed by a later garbage
     collection (psycopg warns "deleted while still open" then, and a CliRunner test runs many
-    commands in one process).
+    commands in one process). ``create=False`` is for the commands that only read (``status``,
+    ``report``, ``serve``, the ``quarantine`` listing): a database that does not exist, is
+    empty or has another schema revision is refused in one line, never created or migrated,
+    so a mistyped URL cannot pass for a quiet week (see servicelevel.store.engine).
     """
     from servicelevel.store import make_engine
 
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, create=create)
     click.get_current_context().call_on_close(engine.dispose)
     return engine
 

@@ -68,7 +68,7 @@ def report_weekly(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
-    engine = open_engine(db_url)
+    engine = open_engine(db_url, create=False)  # a typo must not read as a quiet week
     if html_path is not None or show_text or not send:
         rendered = weekly.render_weekly(
             weekly.build_weekly(engine, config, chosen), settings, charts=html_path is not None

@@ -82,7 +82,8 @@ def serve(
     from servicelevel.dashboard.app import create_app
     from servicelevel.dashboard.wsgi import run_server
 
-    engine = open_engine(db_url)
+    # Read-only: a mistyped URL must not serve an empty store as "no data" (issue 12).
+    engine = open_engine(db_url, create=False)
     app = create_app(engine, targets_path)
     worker = None
     if scheduler:

@@ -54,7 +54,8 @@ def status(
     from servicelevel.evaluate import evaluate_at, evaluate_range
 
     config = load_or_fail(targets_path)
-    engine = open_engine(db_url)  # a reader: the rollups are rebuilt by a job, not here
+    # A reader: the rollups are rebuilt by a job, not here; a mistyped URL is refused.
+    engine = open_engine(db_url, create=False)
     if (first is None) != (last is None):
         raise click.UsageError("--from and --to go together")
     if first is not None and at is not None:

@@ -1,7 +1,19 @@
 """The one door to the database: URL resolution, engine set-up and schema upgrade.
 
-SQLite gets WAL and a busy timeout so a wallboard can read while a collector writes; both
-databases are brought to the latest Alembic revision on start, so users never run SQL by hand.
+SQLite gets WAL and a busy timeout so a wallboard can read while a collector writes.
+
+Two modes, because a typo in a URL must not look like a quiet week:
+
+* ``make_engine(url)`` (``create=True``, for ``import``, ``db upgrade``, ``demo``, ``worker``)
+  creates the SQLite file and its folder if need be and brings the schema to the latest
+  Alembic revision, so users never run SQL by hand;
+* ``make_engine(url, create=False)`` (for the commands that only read: ``status``, ``report``,
+  ``serve``, ``quarantine``) creates and migrates nothing. It raises `DatabaseNotReady` when the
+  SQLite file does not exist (checked before connecting: SQLAlchemy would create it), when the
+  database has no schema (no ``alembic_version``, no tables), and when its schema is at another
+  revision than this version's: an older one is left for ``servicelevel db upgrade`` to migrate
+  deliberately (a wallboard must not rewrite tables a worker is writing to), a newer or unknown
+  one was made by a newer servicelevel.
 """
 
 from __future__ import annotations
@@ -24,11 +36,17 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from servicelevel.errors import DatabaseUnavailable, DatabaseUrlInvalid, StoreError
+from servicelevel.errors import (
+    DatabaseNotReady,
+    DatabaseUnavailable,
+    DatabaseUrlInvalid,
+    StoreError,
+)
 
 DEFAULT_URL = "sqlite:///servicelevel.db"
 ENV_URL = "SERVICELEVEL_DB"
 EXPECTED = "expected sqlite:///FILE or postgresql://USER@HOST/DATABASE"
+CREATE_FIRST = "run `servicelevel db upgrade` or `servicelevel import ...` first"
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -70,20 +88,27 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(url: str | None = None, *, upgrade: bool = True) -> Engine:
+def make_engine(url: str | None = None, *, upgrade: bool = True, create: bool = True) -> Engine:
     """Create the engine for ``url`` and, unless told not to, migrate the schema to head.
 
-    Whatever stops that (a bad URL, a driver not installed, a server that does not answer,
-    a folder that cannot be created) is raised as a `StoreError` that names the database
-    and what is wrong, in one line.
+    With ``create=False`` nothing is created or migrated: the database must exist and hold
+    this version's schema, else `DatabaseNotReady` (see the module docstring); ``upgrade`` is
+    then ignored. Whatever stops either (a bad URL, a driver not installed, a server that does
+    not answer, a folder that cannot be created) is raised as a `StoreError` that names the
+    database and what is wrong, in one line.
     """
     resolved = resolve_url(url)
     parsed = make_url(resolved)
+    sqlite = parsed.get_backend_name() == "sqlite"
     try:
-        if parsed.get_backend_name() == "sqlite":
-            _sqlite_folder(parsed)
+        if sqlite:
+            if create:
+                _sqlite_folder(parsed)
+            else:
+                _sqlite_file_exists(parsed)
             engine = create_engine(resolved, connect_args={"timeout": 30})
-            event.listen(engine, "connect", _sqlite_pragmas)
+            if create:  # else after the schema check, which must not turn an empty file to WAL
+                event.listen(engine, "connect", _sqlite_pragmas)
         else:
             # A server that drops packets would otherwise hold a command for minutes.
             timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
@@ -101,13 +126,73 @@ def make_engine(url: str | None = None, *, upgrade: bool = True) -> Engine:
         ) from None
     except (ArgumentError, TypeError) as exc:  # e.g. an option in the query string
         raise DatabaseUrlInvalid(f"{shown_url(parsed)}: {exc}") from None
-    if upgrade:
-        try:
+    try:
+        if not create:
+            check_schema(engine)
+            if sqlite:
+                engine.dispose()  # the checking connection had no pragmas; later ones do
+                event.listen(engine, "connect", _sqlite_pragmas)
+        elif upgrade:
             upgrade_schema(engine)
-        except BaseException:
-            engine.dispose()
-            raise
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
+
+
+def _sqlite_file_exists(url: URL) -> None:
+    """Refuse a SQLite file that is not there, before SQLAlchemy's connect would create it."""
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return  # an in-memory database, or a URI whose mode= says what may be created
+    path = Path(url.database)
+    if path.exists():
+        return
+    blocker = _first_file(path.parent)
+    if blocker.exists() and not blocker.is_dir():
+        raise DatabaseUnavailable(f"{shown_url(url)}: {blocker} is a file, not a folder")
+    where = "no such file" if path.parent.is_dir() else f"no folder {path.parent}"
+    raise DatabaseNotReady(
+        f"the database {shown_url(url)} does not exist ({where}); {CREATE_FIRST}"
+    )
+
+
+def check_schema(engine: Engine) -> None:
+    """Check, without changing anything, that the database holds this version's schema.
+
+    Raises `DatabaseNotReady` for no schema at all (an empty database, or tables of something
+    else) and for a revision other than this version's head (older: ``db upgrade`` migrates
+    it; unknown: made by a newer servicelevel); `DatabaseUnavailable` if it cannot be opened.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    shown = shown_url(engine.url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            tables = [] if current else inspect(connection).get_table_names()
+    except (OperationalError, InterfaceError) as exc:
+        raise connection_failure(engine.url, exc) from exc
+    except DBAPIError as exc:  # e.g. no right to read the schema
+        raise StoreError(f"cannot read the schema of {shown}: {_reason(exc)}") from exc
+    if current is None:
+        what = "is empty (no tables)" if not tables else "has no servicelevel schema"
+        raise DatabaseNotReady(f"the database {shown} {what}; {CREATE_FIRST}")
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    if current == head:
+        return
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current in known:
+        raise DatabaseNotReady(
+            f"the database {shown} has an older schema (revision {current}, this version "
+            f"needs {head}); run `servicelevel db upgrade` first"
+        )
+    raise DatabaseNotReady(
+        f"the database {shown} has schema revision {current}, unknown to this version "
+        "(was it made by a newer servicelevel?)"
+    )
 
 
 def shown_url(url: str | URL) -> str:

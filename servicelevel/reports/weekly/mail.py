@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -111,7 +112,7 @@ def context(
                 "chart_caption": _caption(row),
             }
         )
-    below = sum(1 for r in report.rows if r.week.status == "breach")
+    counts = Headline.of(report.rows)
     breaches = sum(len(r.breaches) for r in report.rows)
     breach_time = sum((r.breach_time for r in report.rows), timedelta())
     subject = settings.weekly.subject if settings and settings.weekly else None
@@ -124,8 +125,13 @@ def context(
         "timezone": targets.operation.timezone,
         "dashboard_url": targets.operation.dashboard_url,
         "rows": rows,
-        "targets_count": len(rows),
-        "below_count": below,
+        "targets_count": counts.targets,
+        "below_count": counts.below,
+        "judged_count": counts.judged,
+        "no_data_count": counts.no_data,
+        "all_no_data": counts.all_no_data,
+        "subject_summary": counts.subject(),
+        "summary": counts.sentence(),
         "breach_count": breaches,
         "breach_time": format_duration(breach_time),
         "problems": [
@@ -139,6 +145,72 @@ def context(
         ),
         "has_call_targets": any(r.target.definition.calls for r in report.rows),
     }
+
+
+# Statuses that judge a target against its minimum; the others (no_data, stale) say nothing
+# about whether it was kept, so they never count towards "all at or above minimum".
+JUDGED = frozenset({"ideal", "met", "breach"})
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The week's verdict in numbers, worded once for the subject and both bodies.
+
+    Only targets with data are judged: a week without data (an empty or mistyped database, a
+    collector that stopped) must never read "all at or above minimum".
+    """
+
+    targets: int
+    judged: int
+    below: int
+
+    @classmethod
+    def of(cls, rows: Sequence[TargetWeek]) -> Headline:
+        judged = [r for r in rows if r.week.status in JUDGED]
+        below = sum(1 for r in judged if r.week.status == "breach")
+        return cls(len(rows), len(judged), below)
+
+    @property
+    def no_data(self) -> int:
+        return self.targets - self.judged
+
+    @property
+    def all_no_data(self) -> bool:
+        return self.judged == 0
+
+    def subject(self) -> str:
+        """The end of the subject (its start is the prefix and the week)."""
+        if self.all_no_data:
+            return f"none of the {self.targets} targets had data"
+        with_data = "" if not self.no_data else " with data"
+        if self.below:
+            verdict = f"{self.below} of {self.judged} targets{with_data} BELOW MIN"
+        else:
+            verdict = f"all {self.judged} targets{with_data} at or above minimum"
+        return verdict + (f", {self.no_data} NO DATA" if self.no_data else "")
+
+    def sentence(self) -> str:
+        """The body's first line."""
+        if self.all_no_data:
+            return (
+                f"NO DATA: none of the {self.targets} targets had data this week, so none can "
+                "be judged. Check that this is the right database and that its sources are "
+                "imported (servicelevel status, the Sources page)."
+            )
+        with_data = "" if not self.no_data else " with data"
+        if self.below:
+            verdict = (
+                f"{self.below} of {self.judged} targets{with_data} were BELOW MIN over the week."
+            )
+        elif self.no_data:
+            verdict = (
+                f"All {self.judged} targets with data were at or above their minimum over the week."
+            )
+        else:
+            verdict = f"All {self.judged} targets were at or above their minimum over the week."
+        if self.no_data:
+            verdict += f" {self.no_data} of {self.targets} targets had no data this week (NO DATA)."
+        return verdict
 
 
 def _caption(row: TargetWeek) -> str:
