@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -49,7 +50,29 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
 # Trends
 # --------------------------------------------------------------------------------------------
 
-TREND_COLUMNS = ["start", "end", "label", "scope", "value", "status", "volume", "minimum", "ideal"]
+TREND_COLUMNS = [
+    "start", "end", "label", "scope", "value", "value_text", "status", "volume", "minimum",
+    "ideal",
+]  # fmt: skip
+# The next finer points when a range holds none of the chosen ones (a day always fits: ranges
+# are whole local days).
+FALLBACK = {"month": "week", "week": "day"}
+
+
+def fitting_granularity(granularity: str, first: date, last_exclusive: date, tz: ZoneInfo) -> str:
+    """``granularity``, or the next finer one while the range holds no point of it.
+
+    A point is a whole calendar period (hour, day, week, month) that starts in the range: the
+    evaluation counts whole periods, and a week that began before "Today" would count days the
+    supervisor did not ask about. So a range shorter than its points ("Today" with weekly
+    points on a Tuesday) falls back to the largest points that fit (there: one day), and the
+    page says so, instead of drawing nothing although calls came in.
+    """
+    start, end = local_day_bounds(first, last_exclusive, tz)
+    chosen = granularity
+    while chosen in FALLBACK and not windows_between(chosen, start, end, tz):
+        chosen = FALLBACK[chosen]
+    return chosen
 
 
 def trend_frame(
@@ -92,6 +115,7 @@ def trend_frame(
             "label": s.window.label(),
             "scope": fmt.scope_text(s.scope),
             "value": s.value,
+            "value_text": fmt.value_text(s.value, s.target.unit),  # "n/a" for an empty window
             "status": s.status,
             "volume": s.kpi.volume,
             "minimum": s.target.minimum,

@@ -7,6 +7,7 @@ masked. Keeping those rules here means a new page cannot forget one.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -38,6 +39,9 @@ def mask_numbers(text: str | None) -> str:
 
 
 def value_text(value: float | None, unit: str) -> str:
+    """``85.0 %``, ``42 s``; ``n/a`` for an empty window, also when pandas made it a NaN."""
+    if value is None or math.isnan(value):
+        return "n/a"
     return format_value(value, unit)
 
 

@@ -6,6 +6,9 @@ colours match the tiles. Bands are drawn light so the line stays readable on the
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -68,26 +71,37 @@ def _fill_colour(status: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def y_range(
+    values: Iterable[float | None], bounds: Iterable[float], unit: str
+) -> tuple[float, float]:
+    """The y-axis of a trend: the values and the minimum/ideal bands, with some room.
+
+    Fitted, not 0-100 %: an abandon rate of 3-8 % drawn on 0-100 % is a flat line at the
+    bottom. The padding is a tenth of the span (at least 1 point or second) on each side;
+    never below 0, nor above 100 for a percentage. Empty windows (None/NaN) are left out.
+    """
+    seen = [float(v) for v in (*values, *bounds) if v is not None and not math.isnan(v)]
+    if not seen:
+        return (0.0, 100.0) if unit == "%" else (0.0, 1.0)
+    low, high = min(seen), max(seen)
+    pad = max((high - low) * 0.1, 1.0)
+    low, high = max(low - pad, 0.0), high + pad
+    if unit == "%":
+        high = min(high, 100.0)
+    return low, high
+
+
 def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name: str):
     """KPI lines (one per scope) over bands for breach and ideal, breaches marked with a
-    cross, and the volume as bars underneath."""
+    cross, empty windows marked "n/a" on the axis, and the volume as bars underneath."""
     from plotly.subplots import make_subplots
 
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.06
     )
     bounds = frame.drop_duplicates("start").sort_values("start")
-    values = frame["value"].dropna()
-    top = (
-        100.0
-        if unit == "%"
-        else max(
-            [
-                float(bounds["minimum"].max()) * 1.5,
-                float(values.max()) * 1.1 if len(values) else 0,
-                1,
-            ]
-        )
+    bottom, top = y_range(
+        frame["value"].tolist(), [*frame["minimum"].tolist(), *frame["ideal"].tolist()], unit
     )
     x = list(bounds["start"]) + ([bounds["end"].iloc[-1]] if len(bounds) else [])
 
@@ -123,7 +137,8 @@ def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name
     )
     for trace in (band_line(lower, "tozeroy"), top_line, band_line(upper, "tonexty")):
         fig.add_trace(trace, row=1, col=1)
-    suffix = " %" if unit == "%" else " s"
+    # Hover shows the value as the table does ("85.0 %", "42 s", "n/a"), not Plotly's number.
+    hover = ["label", "value_text", "status", "volume"]
     for i, (scope, part) in enumerate(frame.groupby("scope", sort=True)):
         colour = SERIES[i % len(SERIES)]
         fig.add_trace(
@@ -134,11 +149,9 @@ def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name
                 name=str(scope),
                 line={"color": colour, "width": 2.5},
                 marker={"size": 6},
-                customdata=part[["status", "volume"]],
-                hovertemplate="%{x}<br>%{y:.1f}"
-                + suffix
-                + " (%{customdata[0]}), %{customdata[1]} counted"
-                + f"<extra>{scope}</extra>",
+                customdata=part[hover],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]} (%{customdata[2]}), "
+                "%{customdata[3]} counted" + f"<extra>{scope}</extra>",
                 legendgroup=str(scope),
             ),
             row=1,
@@ -158,6 +171,29 @@ def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name
             row=2,
             col=1,
         )
+    # An empty window has no value to draw: a hollow grey mark on the axis says "n/a" there,
+    # so a gap in the line reads as "nothing counted", not as a drawing fault.
+    empty = frame[frame["value"].isna()]
+    if len(empty):
+        fig.add_trace(
+            go.Scatter(
+                x=empty["start"],
+                y=[bottom] * len(empty),
+                mode="markers",
+                name="n/a (no value)",
+                marker={
+                    "symbol": "circle-open",
+                    "size": 8,
+                    "color": STATUS_COLOUR["no_data"],
+                },
+                cliponaxis=False,
+                customdata=empty[["label", "value_text", "volume", "scope"]],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}, %{customdata[2]} counted"
+                "<extra>%{customdata[3]}</extra>",
+            ),
+            row=1,
+            col=1,
+        )
     breached = frame[frame["status"] == "breach"]
     if len(breached):
         fig.add_trace(
@@ -172,7 +208,8 @@ def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name
                     "color": STATUS_COLOUR["breach"],
                     "line": {"width": 1, "color": "#58151c"},
                 },
-                hovertemplate="breach: %{y:.1f}" + suffix + "<extra></extra>",
+                customdata=breached[["value_text"]],
+                hovertemplate="breach: %{customdata[0]}<extra></extra>",
             ),
             row=1,
             col=1,
@@ -185,7 +222,7 @@ def trend_figure(frame, *, name: str, unit: str, higher_is_better: bool, tz_name
         hovermode="closest",
         margin={"l": 70, "r": 20, "t": 50, "b": 40},
     )
-    fig.update_yaxes(title_text=f"{name} ({unit})", range=[0, top], row=1, col=1)
+    fig.update_yaxes(title_text=f"{name} ({unit})", range=[bottom, top], row=1, col=1)
     fig.update_yaxes(title_text="counted", row=2, col=1, rangemode="tozero")
     fig.update_xaxes(title_text=f"local time ({tz_name})", row=2, col=1)
     return fig

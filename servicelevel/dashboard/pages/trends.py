@@ -170,6 +170,16 @@ def draw(
     chosen = [q for q in (queues or []) if q != ALL_TOGETHER]
     per_queue = split == "per_queue" and target.definition.calls
     tick = state.tick(targets)
+    note = "" if target.definition.calls else f"{target.name} covers the whole operation."
+    fitted = dh.fitting_granularity(
+        granularity, first, last + timedelta(days=1), targets.operation.tz
+    )
+    if fitted != granularity:  # e.g. "Today" with weekly points: no week starts in it
+        shorter = (
+            f"No {dh.GRANULARITY_LABEL[granularity].lower()} starts in this period: points "
+            f"every {dh.GRANULARITY_LABEL[fitted].lower()} are shown instead."
+        )
+        note = f"{note} {shorter}".strip()
     frame = dh.trend_frame(
         state.engine,
         targets,
@@ -177,12 +187,11 @@ def draw(
         target_id,
         first,
         last + timedelta(days=1),
-        granularity,
+        fitted,
         queues=chosen,
         per_queue=per_queue,
         now=state.now(),
     )
-    note = "" if target.definition.calls else f"{target.name} covers the whole operation."
     if frame.empty:
         return charts.empty_figure("Nothing to show for this period."), None, note
     fig = charts.trend_figure(
@@ -196,7 +205,7 @@ def draw(
         {
             "label": r.label,
             "scope": r.scope,
-            "value_text": fmt.value_text(r.value, target.unit),
+            "value_text": r.value_text,  # "n/a" for an empty window, never "nan %"
             "status_text": f"{fmt.STATUS_ICON[r.status]} {fmt.STATUS_WORD[r.status]}",
             "volume": r.volume,
             "minimum": r.minimum,
