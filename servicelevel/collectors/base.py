@@ -164,3 +164,28 @@ def location_issues(
             where.issue((), f'missing key "url" (or "url_env"): {source.kind} reads a database')
         ]
     return []
+
+
+class ReadsDatabase:
+    """Mixin for kinds that read a database: there is no file for ``servicelevel import``.
+
+    Put it first among the bases so its ``import_file`` wins over a file kind's.
+    """
+
+    name: str
+    reads: Literal["file", "database"] = "database"
+
+    def import_file(
+        self,
+        engine: Engine,
+        path: Path,
+        spec: RollupSpec,
+        *,
+        default_tz: ZoneInfo,
+        mapping: Mapping | None = None,
+        progress: bool = False,
+        batch_rows: int | None = None,
+    ) -> RunResult:
+        from servicelevel.errors import IngestError
+
+        raise IngestError(f"{self.name} reads a database: configure it as a [[source]]")

@@ -11,7 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from servicelevel.collectors.base import ReplayOutcome, RunResult, location_issues
+from servicelevel.collectors.base import (
+    ReadsDatabase,
+    ReplayOutcome,
+    RunResult,
+    location_issues,
+)
 from servicelevel.collectors.mapped.fields import FACT_KINDS
 from servicelevel.errors import IngestError
 
@@ -123,23 +128,8 @@ class CsvExport(_Mapped):
         )  # fmt: skip
 
 
-class SqlQuery(_Mapped):
+class SqlQuery(ReadsDatabase, _Mapped):
     """``<fact>-sql``: the user's SELECT, run past a watermark column."""
-
-    reads: Literal["file", "database"] = "database"
-
-    def import_file(
-        self,
-        engine: Engine,
-        path: Path,
-        spec: RollupSpec,
-        *,
-        default_tz: ZoneInfo,
-        mapping: Mapping | None,
-        progress: bool = False,
-        batch_rows: int | None = None,
-    ) -> RunResult:
-        raise IngestError(f"{self.name} reads a database: configure it as a [[source]]")
 
     def run(
         self,

@@ -10,8 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from servicelevel.collectors.base import ReplayOutcome, RunResult, location_issues
-from servicelevel.errors import IngestError
+from servicelevel.collectors.base import (
+    ReadsDatabase,
+    ReplayOutcome,
+    RunResult,
+    location_issues,
+)
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -102,24 +106,10 @@ class QueueLogFile:
         return out
 
 
-class QueueLogTable(QueueLogFile):
+class QueueLogTable(ReadsDatabase, QueueLogFile):
     """``asterisk-queue-log-table``: Asterisk's realtime ``queue_log`` table, past a watermark."""
 
     name = TABLE_KIND
-    reads: Literal["file", "database"] = "database"
-
-    def import_file(
-        self,
-        engine: Engine,
-        path: Path,
-        spec: RollupSpec,
-        *,
-        default_tz: ZoneInfo,
-        mapping: Mapping | None = None,
-        progress: bool = False,
-        batch_rows: int | None = None,
-    ) -> RunResult:
-        raise IngestError(f"{self.name} reads a database: configure it as a [[source]]")
 
     def run(
         self,
