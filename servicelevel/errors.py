@@ -12,6 +12,7 @@ The hierarchy:
       * DatabaseNotReady
   * IngestError
   * MailError (servicelevel.reports.mailer)
+  * StaffingError (also a ValueError)
 
 The CLI catches `ServicelevelError` (and the few outside failures it translates: a lost
 database connection, a file that cannot be opened) at one boundary, the ``servicelevel``
@@ -58,6 +59,13 @@ class DatabaseUnavailable(StoreError):
 
 class IngestError(ServicelevelError):
     """A source cannot be read at all (bad rows go to quarantine instead)."""
+
+
+class StaffingError(ServicelevelError, ValueError):
+    """Inputs the staffing maths (servicelevel.staffing) cannot use: a negative call count, a
+    service-level target of 100 % (no finite number of agents reaches it), an abandon target
+    without a patience. Also a ``ValueError``, since that is what a caller passing numbers
+    expects; the CLI checks its options first, so a person sees click's message instead."""
 
 
 class DatabaseNotReady(DatabaseUnavailable):
