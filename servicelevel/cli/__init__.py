@@ -9,7 +9,14 @@ importing them registers them on :data:`main`.
 
 from __future__ import annotations
 
-from servicelevel.cli import ingest, maintenance, report, serving, status  # noqa: F401  (register)
+from servicelevel.cli import (  # noqa: F401  (register)
+    ingest,
+    maintenance,
+    report,
+    serving,
+    staffing,
+    status,
+)
 from servicelevel.cli.options import IMPORT_KINDS, TARGETS_ENV, load_or_fail, main
 from servicelevel.cli.serving import collector_jobs
 

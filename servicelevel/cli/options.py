@@ -110,6 +110,38 @@ def one_line(exc: BaseException) -> str:
     return f"error: {where}{exc.strerror or exc}"
 
 
+class OneLineUsage(click.Command):
+    """A command whose bad options leave as one line too (``error: Invalid value for
+    '--target': ...``, exit code 2), not click's usage banner of four.
+
+    For commands that are mostly numbers to check (``staffing``): the line names the option
+    and what it takes, which is all the banner would add to.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise Failed(self._line(exc, info_name, parent)) from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise Failed(self._line(exc, ctx.info_name, ctx.parent)) from exc
+
+    @staticmethod
+    def _line(exc: click.UsageError, name: str | None, parent: click.Context | None) -> str:
+        path = " ".join(p for p in (parent.command_path if parent else "", name or "") if p)
+        return f"error: {exc.format_message()} (see {path} --help)"
+
+
 class Boundary(click.Group):
     """The ``servicelevel`` group: commands' failures leave as :func:`one_line`, exit code 2."""
 
