@@ -126,13 +126,14 @@ def erlang_a_performance(
     def share(x: float) -> float:
         return x * math.exp(-log_total)
 
-    abandon = g * share(queued) / traffic
+    # Rounding may push a probability past 1 by an ulp or two; a share is never above 1.
+    abandon = min(1.0, g * share(queued) / traffic)
     answered = free + share(served)
     return Performance(
         agents=agents,
-        wait_probability=share(weight),
+        wait_probability=min(1.0, share(weight)),
         service_level=min(1.0, free + share(served_in_time)),
         asa_s=share(served_wait) / answered * aht_s,
-        occupancy=traffic * (1.0 - abandon) / n,
+        occupancy=min(1.0, traffic * (1.0 - abandon) / n),
         abandon_rate=abandon,
     )
