@@ -147,3 +147,15 @@ def test_a_real_process_prints_one_line_too():
         "error: Invalid value for '--target': '80' is not PCT/SECONDS, e.g. 80/20 "
         "(80 % of calls answered within 20 s) (see servicelevel staffing --help)"
     ]
+
+
+def test_the_docs_name_every_option_and_json_key():
+    """docs/staffing.md cannot rot: each option of the command and each --json key is there."""
+    from pathlib import Path
+
+    from servicelevel.cli.staffing import staffing as command
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "staffing.md").read_text()
+    options = [opt for param in command.params for opt in param.opts if opt.startswith("--")]
+    assert [opt for opt in options if f"`{opt}" not in docs] == []
+    assert [key for key in sorted(KEYS) if f"`{key}`" not in docs] == []

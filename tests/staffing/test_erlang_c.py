@@ -21,8 +21,10 @@ from servicelevel.staffing import (
     erlang_c_sweep,
 )
 
-# docs/research anchors section 4b (Call Centre Helper's worked example, also in the
-# pyworkforce README): 100 calls in 30 min, AHT 180 s -> A = 10 Erlangs, threshold 20 s.
+# Call Centre Helper, "Erlang C Formula - Made Simple With an Easy Worked Example": 100 calls
+# in 30 min, AHT 180 s -> A = 10 Erlangs, threshold 20 s; the 14-agent row is also printed by
+# the pyworkforce README (rodrigo-arenas/pyworkforce). The other rows were worked out with the
+# same textbook formulas in the project's research notes.
 # agents: (P(wait), SL within 20 s, ASA s, occupancy), printed to 4, 4, 2 and 4 places.
 PUBLISHED = {
     11: (0.6821, 0.3896, 122.78, 0.9091),
@@ -65,9 +67,10 @@ def test_the_published_erlang_c_table_is_reproduced_to_its_printed_precision(age
     assert perf.abandon_rate is None  # Erlang C's callers never hang up
 
 
-def test_the_second_anchor_vector_is_reproduced():
-    """360 calls in 30 min of 4 min, 55 agents, 15 s (anchors: computed there with the
-    textbook formulas; the source page's own figures were not confirmed)."""
+def test_the_westbay_style_example_is_reproduced():
+    """360 calls in 30 min of 4 min, 55 agents, 15 s: the step-by-step "Erlang-C formula"
+    example. The figures are those the research notes worked out with the textbook formulas;
+    the source page's own printed figures were not confirmed."""
     perf = erlang_c_performance(55, traffic=48.0, aht_s=240, answer_within_s=15)
     assert round(perf.wait_probability, 4) == 0.2387
     assert round(perf.service_level, 4) == 0.8459

@@ -19,7 +19,8 @@ EIGHTY_TWENTY = StaffingTarget(service_level=0.8, answer_within_s=20)
 
 
 def test_the_worked_example_needs_14_agents_and_20_scheduled():
-    """anchors section 4b and the pyworkforce README: 100 calls / 30 min, AHT 180 s, 80/20,
+    """Call Centre Helper's worked example, as the pyworkforce README (rodrigo-arenas/
+    pyworkforce) runs it: 100 calls / 30 min, AHT 180 s, 80/20,
     occupancy at most 85 %, shrinkage 30 % -> raw 14, 20 scheduled, SL 0.8884, occupancy
     0.7143, P(wait) 0.1741."""
     plan = agents_needed(100, 1800, 180, EIGHTY_TWENTY, max_occupancy=0.85, shrinkage=0.3)

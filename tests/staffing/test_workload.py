@@ -14,14 +14,14 @@ from servicelevel.staffing.workload import exact_traffic
 
 
 def test_traffic_is_calls_times_handling_time_over_the_interval():
-    assert traffic_intensity(100, 1800, 180) == 10.0  # the anchors' worked example
+    assert traffic_intensity(100, 1800, 180) == 10.0  # Call Centre Helper's worked example
     assert traffic_intensity(5000, 3600, 240) == pytest.approx(1000 / 3)
     assert exact_traffic(5000, 3600, 240) == Fraction(1000, 3)
     assert traffic_intensity(0, 900, 300) == 0.0
 
 
 def test_shrinkage_grosses_up_to_whole_people():
-    assert scheduled_staff(14, 0.3) == 20  # the anchors' worked example: ceil(14 / 0.7)
+    assert scheduled_staff(14, 0.3) == 20  # the worked example: ceil(14 / 0.7)
     assert scheduled_staff(13, 0.3) == 19  # 18.57...
     assert scheduled_staff(14, 0.0) == 14
     assert scheduled_staff(0, 0.5) == 0
