@@ -2,7 +2,8 @@
 
 Why a module of its own: callbacks stay thin (read inputs, call one function here, build
 components), and every figure on a page can be tested without a browser. Everything returned is
-already safe to send to a browser: no caller numbers, no agent names, raw input masked.
+already safe to send to a browser: no caller numbers, no agent names; text from a source (errors,
+reasons, raw rows) masked by :mod:`servicelevel.privacy`, raw rows for editors only.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from servicelevel.config import ConfigIssue, Targets
 from servicelevel.config.history import History
 from servicelevel.context import rollup_spec
 from servicelevel.evaluate import Status, evaluate_at
+from servicelevel.privacy import mask_message, mask_raw, mask_text
 from servicelevel.store import queries
 from servicelevel.store.rollups_job import latest_runs, rollup_state
 from servicelevel.store.schema import IngestRun, Quarantine, Source
@@ -264,7 +266,7 @@ def notices(
         if s.last_error:
             failing.append(
                 f"{s.name} ({s.kind}): failed at {fmt.local_datetime(s.last_error_at, tz)}: "
-                f"{fmt.mask_numbers(s.last_error)[:300]}"
+                f"{mask_message(s.last_error)[:300]}"
             )
         if s.last_ok_at is None or now - s.last_ok_at > stale_after:
             silent.append(
@@ -326,7 +328,7 @@ def rollup_view(engine: Engine, targets: Targets, now: datetime, limit: int = 5)
                 "done": r.rows_done,
                 "total": r.rows_total,
                 "progress": share,
-                "error": fmt.mask_numbers(r.error) if r.error else "",
+                "error": mask_message(r.error),
             }
         )
     if not state.recomputing:
@@ -384,7 +386,7 @@ def source_rows(engine: Engine, targets: Targets, now: datetime) -> list[dict[st
                 "duplicates": run.duplicates if run else None,
                 "quarantined": run.quarantined if run else None,
                 "quarantine_waiting": int(waiting_quarantine.get(s.name, 0)),
-                "error": fmt.mask_numbers(s.last_error or run.error if run else s.last_error),
+                "error": mask_message(s.last_error or (run.error if run else None)),
             }
         )
     return rows
@@ -393,8 +395,11 @@ def source_rows(engine: Engine, targets: Targets, now: datetime) -> list[dict[st
 def quarantine_rows(
     engine: Engine, targets: Targets, *, source: str | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:
-    """The newest quarantined input rows with their reasons; digits that could be a phone
-    number are masked in every text field."""
+    """The newest quarantined input rows with their reasons, masked (:mod:`servicelevel.privacy`).
+
+    For editors only: a raw row is someone's call or complaint, and the masks are a safety net
+    (a name in lower case in free text gets through), not a licence to show it to everyone.
+    """
     tz = targets.operation.tz
     query = select(Quarantine).order_by(Quarantine.id.desc()).limit(limit)
     if source:
@@ -405,12 +410,43 @@ def quarantine_rows(
         {
             "when": fmt.local_datetime(r.quarantined_at, tz),
             "source": r.source,
-            "location": fmt.mask_numbers(r.location),
-            "reason": fmt.mask_numbers(r.reason),
-            "raw": fmt.mask_numbers(r.raw),
+            "location": mask_text(r.location),
+            "reason": mask_message(r.reason),
+            "raw": mask_raw(r.raw),
             "replayed": fmt.local_datetime(r.replayed_at, tz) if r.replayed_at else "",
         }
         for r in rows
+    ]
+
+
+def quarantine_summary(engine: Engine, targets: Targets) -> list[dict[str, Any]]:
+    """What everyone may see of the quarantine: rows waiting per source and (masked) reason.
+
+    Masked reasons are grouped again: ``bad timestamp: '…' is not a Unix time`` is one reason,
+    whatever each line held.
+    """
+    tz = targets.operation.tz
+    with Session(engine) as session:
+        found = session.execute(
+            select(
+                Quarantine.source,
+                Quarantine.reason,
+                func.count(),
+                func.max(Quarantine.quarantined_at),
+            )
+            .where(Quarantine.replayed_at.is_(None))
+            .group_by(Quarantine.source, Quarantine.reason)
+        ).all()
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for name, reason, count, newest in found:
+        slot = grouped.setdefault((name, mask_message(reason)), [0, newest])
+        slot[0] += int(count)
+        slot[1] = max(slot[1], newest)
+    return [
+        {"source": name, "reason": reason, "rows": n, "newest": fmt.local_datetime(newest, tz)}
+        for (name, reason), (n, newest) in sorted(
+            grouped.items(), key=lambda item: (item[0][0], -item[1][0], item[0][1])
+        )
     ]
 
 

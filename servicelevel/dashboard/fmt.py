@@ -1,14 +1,14 @@
 """Words, numbers and times as the dashboard shows them.
 
 Why one module: every page shows times in the operation's zone (never the browser's) with the zone
-named, a status as a word and an icon as well as a colour, and raw input with phone numbers
-masked. Keeping those rules here means a new page cannot forget one.
+named, and a status as a word and an icon as well as a colour. Keeping those rules here means a
+new page cannot forget one. What text from a source may show (masked) is
+:mod:`servicelevel.privacy`, shared with the email and the alerts.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,19 +23,6 @@ STATUS_WORD = {
 }
 # Shapes differ as well as colours, so a colour-blind supervisor reads the status too.
 STATUS_ICON = {"ideal": "★", "met": "✓", "breach": "✕", "no_data": "–", "stale": "⏸"}
-
-# A phone number: 6 or more digits, possibly split by spaces, dots, dashes, slashes or
-# brackets, with an optional leading "+". Timestamps and call ids are masked as well; the
-# reason and location of a quarantined line say what went wrong without them.
-_NUMBER = re.compile(r"\+?\d(?:[ .\-/()]*\d){5,}")
-MASK = "######"
-
-
-def mask_numbers(text: str | None) -> str:
-    """``text`` with every run of 6+ digits (a possible phone number) replaced by ``######``."""
-    if not text:
-        return ""
-    return _NUMBER.sub(MASK, text)
 
 
 def value_text(value: float | None, unit: str) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from dashsite import NOW
 
 from servicelevel.config import load_targets
-from servicelevel.dashboard import data, fmt
+from servicelevel.dashboard import data
 from servicelevel.dashboard.state import TickCache
 
 
@@ -108,11 +108,12 @@ def test_quarantined_lines_have_phone_numbers_masked(site):
     assert rows and rows[0]["raw"] == "garbage line from ###### please call back"
 
 
-def test_masking_catches_numbers_written_with_separators():
-    assert fmt.mask_numbers("call +33 6 12 34 56 78 now") == "call ###### now"
-    assert fmt.mask_numbers("0612345678|x") == "######|x"
-    assert fmt.mask_numbers("07.12.34.56.78") == "######"
-    assert fmt.mask_numbers("queue_log:1234 at 12:30") == "queue_log:1234 at 12:30"
+def test_everyone_may_see_the_quarantine_counted_by_reason(site):
+    targets = load_targets(site.targets_path).unwrap()
+    (row,) = data.quarantine_summary(site.engine, targets)
+    reason = "missing fields: expected at least 5 '|'-separated fields, got 1"
+    assert (row["reason"], row["rows"]) == (reason, 1)
+    assert set(row) == {"source", "reason", "rows", "newest"}  # no raw line
 
 
 def test_source_rows_account_for_every_line_read(site):
