@@ -2,9 +2,11 @@
 
 Per source: last read, newest data and lag, and the accounting of its last run (read = stored +
 duplicates + quarantined). Then the rollups: up to date with the targets or being recomputed after
-a definition change, with the rebuild job's progress. Below, the quarantined rows with their
-reasons; anything that could be a phone number (6 digits or more) is masked before it leaves the
-server.
+a definition change, with the rebuild job's progress. Below, what was quarantined: for everyone,
+the rows waiting per source and reason; for editors (who fix mappings and replay), also the rows
+themselves. A raw row is someone's call or complaint, so viewers never get it, not even hidden
+in the page, and editors get it masked (:mod:`servicelevel.privacy`: agent channels, phone-like
+numbers, card numbers, e-mail addresses, names). Reasons and the "Last error" are masked too.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from servicelevel.dashboard import data
+from servicelevel.config import Targets
+from servicelevel.dashboard import auth, data
 from servicelevel.dashboard.components.grid import col, grid
-from servicelevel.dashboard.state import current
+from servicelevel.dashboard.state import AppState, current
 
 dash.register_page(
     __name__, path="/sources", name="Sources", title="Sources - servicelevel", order=4
@@ -55,9 +58,51 @@ QUARANTINE_COLUMNS = [
     col("source", "Source"),
     col("location", "Where"),
     col("reason", "Reason", minWidth=260),
-    col("raw", "Line (numbers masked)", minWidth=320),
+    col("raw", "Line (masked)", minWidth=320),
     col("replayed", "Replayed"),
 ]
+SUMMARY_COLUMNS = [
+    col("source", "Source", minWidth=200),
+    col("reason", "Reason", minWidth=320),
+    col("rows", "Rows waiting", numeric=True),
+    col("newest", "Newest"),
+]
+
+
+def _quarantine(state: AppState, targets: Targets) -> list[Any]:
+    """The quarantine section: counts and reasons for all, the masked rows for editors."""
+    summary = data.quarantine_summary(state.engine, targets)
+    user = auth.current_user()
+    editor = user is not None and user.can_edit
+    out: list[Any] = [
+        html.H2("Quarantined rows", className="h5 mt-4"),
+        html.P(
+            "Rows a collector could not use and that wait for a replay, by reason. Fix the "
+            "cause, then replay them."
+            + (
+                " The rows themselves are below, newest first (500 at most), masked."
+                if editor
+                else " The rows themselves are shown to editors only."
+            ),
+            className="sl-help",
+        ),
+    ]
+    rows = data.quarantine_rows(state.engine, targets) if editor else []
+    if summary:
+        out.append(grid("sources-quarantine-summary", summary, SUMMARY_COLUMNS, fit="autoSize"))
+    else:
+        out.append(
+            html.P(
+                "Nothing waits for a replay." if rows else "Nothing is quarantined.",
+                className="sl-help",
+                id="sources-no-quarantine",
+            )
+        )
+    if rows:
+        out.append(
+            grid("sources-quarantine-grid", rows, QUARANTINE_COLUMNS, height="420px", page_size=50)
+        )
+    return out
 
 
 def _content() -> list[Any]:
@@ -67,7 +112,6 @@ def _content() -> list[Any]:
         return [dbc.Alert("No valid targets are loaded.", color="danger")]
     now = state.now()
     sources = data.source_rows(state.engine, targets, now)
-    quarantined = data.quarantine_rows(state.engine, targets)
     rollups = data.rollup_view(state.engine, targets, now)
     return [
         html.P(
@@ -87,17 +131,7 @@ def _content() -> list[Any]:
         grid("sources-rebuilds-grid", rollups.runs, REBUILD_COLUMNS, fit="autoSize")
         if rollups.runs
         else html.P("No rebuild has run yet.", className="sl-help"),
-        html.H2("Quarantined rows", className="h5 mt-4"),
-        html.P(
-            "Lines a collector could not use, newest first (500 at most), with the reason. "
-            "Fix the cause, then replay them.",
-            className="sl-help",
-        ),
-        grid(
-            "sources-quarantine-grid", quarantined, QUARANTINE_COLUMNS, height="420px", page_size=50
-        )
-        if quarantined
-        else html.P("Nothing is quarantined.", className="sl-help", id="sources-no-quarantine"),
+        *_quarantine(state, targets),
     ]
 
 
