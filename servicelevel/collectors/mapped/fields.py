@@ -19,7 +19,8 @@ OUTCOMES = ("answered", "abandoned", "timeout", "exitkey", "exitempty")
 class FieldInfo:
     """One of our fields: how its value is read and whether a mapping must provide it."""
 
-    type: str  # key | text | datetime | seconds | units | money | score | outcome | customer
+    # key | text | category | datetime | seconds | units | money | score | outcome | customer
+    type: str
     required: bool = False
     length: int = 200  # the store column's size: longer text is cut, a longer key refused
     help: str = ""
@@ -48,7 +49,9 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
         "key": FieldInfo("key", True, 120, "the complaint's id"),
         "opened_at": FieldInfo("datetime", True, help="when the complaint was received"),
         "resolved_at": FieldInfo("datetime", help="when it was resolved"),
-        "nature": FieldInfo("text", help="what it was about"),
+        "nature": FieldInfo(
+            "category", help="what it was about: a category (categories or values), else other"
+        ),
         "solution": FieldInfo("text", help="how it was resolved"),
         "follow_up": FieldInfo("text", help="follow-up action"),
         "compensation": FieldInfo("money", help="amount paid or credited"),

@@ -68,6 +68,9 @@ class FieldSpec(_Strict):
     date: str | None = Field(None, description="column with the date, when this is a time of day")
     format: str | None = Field(None, description="strptime format, epoch or epoch_ms")
     values: dict[str, Scalar] | None = Field(None, description="source value -> our value")
+    categories: list[str] | None = Field(
+        None, description="nature: the categories, matched in the text; others become other"
+    )
     empty: list[str] | None = Field(None, description="values meaning 'absent' for this field")
     unit: Literal["s", "ms", "min", "h"] = Field("s", description="unit of a number of seconds")
 
@@ -231,6 +234,19 @@ def _check_fields(
             out.append(where.issue(loc, "date is only for date-time fields"))
         if spec.values is not None and spec.value is not None:
             out.append(where.issue(loc, "values maps columns; a constant needs no values"))
+        if fields[name].type == "category":
+            if spec.values is None and not spec.categories and spec.value is None:
+                out.append(
+                    where.issue(
+                        loc,
+                        f"{name} is named in the weekly email, so it must be a category, never "
+                        "free text: list them with categories = [...] (matched in the text) or "
+                        "translate the source's values with values = { ... }; anything else "
+                        'becomes "other"',
+                    )
+                )
+        elif spec.categories is not None:
+            out.append(where.issue((*loc, "categories"), "categories is only for nature"))
         if fields[name].type == "outcome" and spec.values:
             for source_value, ours in spec.values.items():
                 if str(ours) not in OUTCOMES:

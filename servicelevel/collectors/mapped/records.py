@@ -6,9 +6,10 @@ arrived. A row that cannot be used raises :class:`RowError` whose message is the
 reason, written for the person who will fix the mapping.
 
 Personal data stops here: customer and caller ids become keyed hashes
-(:func:`servicelevel.store.ingest.pseudonym`), columns the mapping does not name are never kept,
-and the copy of a quarantined row holds only the columns the mapping reads, with ids already
-hashed (:meth:`RowMapper.safe_raw`).
+(:func:`servicelevel.store.ingest.pseudonym`), a complaint's nature becomes a category
+(:mod:`.categories`), columns the mapping does not name are never kept, and the copy of a
+quarantined row holds only the columns the mapping reads, with ids already hashed
+(:meth:`RowMapper.safe_raw`); pages show that copy masked, and to editors only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from servicelevel.collectors.mapped.categories import CategoryMatcher
 from servicelevel.collectors.mapped.mapping import (
     FIELDS,
     OUTCOMES,
@@ -88,6 +90,12 @@ class RowMapper:
             for name, spec in mapping.columns.items()
             if self.fields.get(name, FieldInfo("text")).type == "customer"
             for column in spec.sources()
+        }
+        # A complaint's nature is stored as a category, never as the source's text.
+        self._categories = {
+            name: CategoryMatcher(spec.categories or (), spec.values)
+            for name, spec in mapping.columns.items()
+            if self.fields.get(name, FieldInfo("text")).type == "category"
         }
 
     # -- the columns -----------------------------------------------------------------------
@@ -234,6 +242,8 @@ class RowMapper:
         raw = self._raw(spec, row)
         if raw is None:
             return None
+        if name in self._categories and spec.value is None:
+            return self._categories[name].category(raw)
         if spec.values is not None:
             raw = self._lookup(name, spec, raw)
         try:

@@ -32,7 +32,7 @@ decimal = ","
 key = "Ticket"
 opened_at = "Opened"
 resolved_at = "Closed"
-nature = "Category"
+nature = { column = "Category", categories = ["Late delivery", "Damaged item"] }
 solution = "Resolution"
 follow_up = "Follow-up"
 compensation = "Goodwill"
