@@ -24,12 +24,13 @@ from servicelevel.reports.weekly import (
     IMPACT_NOTE,
     Week,
     build_weekly,
+    complaint_natures,
     due_week,
     render_weekly,
     send_weekly,
 )
 from servicelevel.store import make_engine
-from servicelevel.store.schema import SendLog
+from servicelevel.store.schema import Complaint, SendLog
 
 W47 = Week(WEEK)
 # Monday 2026-11-23 08:00 in Paris: the summary of W47 is due (07:00).
@@ -144,6 +145,22 @@ def test_the_three_problems_are_ranked_by_impact(site):
     assert report.problems[0].title == "Calls answered within 20 s, queue support"
     assert "2 days" in report.problems[0].detail
     assert report.complaints == 23
+
+
+def test_a_nature_stored_as_free_text_is_shown_masked_and_counted_with_its_likes(site):
+    """Complaints imported before natures were categories may hold a CRM's free text."""
+    _, targets, engine, _ = site
+    opened = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        for n, who in enumerate(["Mr John Smith on 555-0199", "Mrs Jane Doe on 555 0100"] * 40):
+            session.add(Complaint(complaint_key=f"OLD-{n}", opened_at=opened,
+                                  nature=f"Call back {who}"))  # fmt: skip
+    natures = dict(complaint_natures(engine, W47.window(targets)))
+    assert natures["Call back [name] on ######"] == 80  # enough to be the top problem
+    assert natures["late delivery"] == 14  # a category stays as it is
+    text = render_weekly(build_weekly(engine, targets, W47, now=MONDAY_AFTER), charts=False).text
+    assert "Complaints: Call back [name] on ######" in text
+    assert "Smith" not in text and "Doe" not in text and "0199" not in text
 
 
 def test_a_week_is_sent_once(site, smtp):

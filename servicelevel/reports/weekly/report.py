@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from servicelevel.config import Target, Targets
 from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
 from servicelevel.kpi.maths import distance_to_minimum
+from servicelevel.privacy import mask_text
 from servicelevel.reports.text import format_value
 from servicelevel.reports.weekly.week import Week
 from servicelevel.store.schema import Complaint
@@ -153,7 +154,12 @@ def _variant(targets: Targets, **changes: Any) -> Targets:
 
 
 def complaint_natures(engine: Engine, window: Window) -> list[tuple[str, int]]:
-    """(nature, complaints opened in the window), most first; categories only, no one's data."""
+    """(nature, complaints opened in the window), most first; categories only, no one's data.
+
+    The mapped collector stores a category (``servicelevel.collectors.mapped.categories``).
+    Rows imported before it did may still hold a source's free text, so what is read is also
+    masked (:func:`servicelevel.privacy.mask_text`) and cut, and alike natures count together.
+    """
     nature = func.coalesce(Complaint.nature, "unspecified")
     with Session(engine) as session:
         rows = session.execute(
@@ -161,7 +167,11 @@ def complaint_natures(engine: Engine, window: Window) -> list[tuple[str, int]]:
             .where(Complaint.opened_at >= window.start, Complaint.opened_at < window.end)
             .group_by(nature)
         ).all()
-    return sorted(((str(n), int(c)) for n, c in rows), key=lambda r: (-r[1], r[0]))
+    counts: dict[str, int] = {}
+    for name, count in rows:
+        shown = mask_text(str(name))[:80]
+        counts[shown] = counts.get(shown, 0) + int(count)
+    return sorted(counts.items(), key=lambda r: (-r[1], r[0]))
 
 
 def build_weekly(
