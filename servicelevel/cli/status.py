@@ -1,10 +1,11 @@
-"""``status``: every target against minimum and ideal, now or over a range."""
+"""``status``: every target against minimum and ideal, now or over a range; or its breaches."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,10 +17,30 @@ from servicelevel.cli.options import (
 )
 from servicelevel.config import Targets
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 RECOMPUTING = (
     "note: the rollups are being recomputed for the changed targets (worker, serve or "
     "`servicelevel db rebuild`); call figures are those of the previous definition."
 )
+
+
+BREACH_DAYS = 7
+
+
+def _print_breaches(
+    engine: Engine, config: Targets, first: date, last: date, as_json: bool
+) -> None:
+    from servicelevel.evaluate import find_breaches
+
+    found = find_breaches(engine, config, first, last, now=datetime.now(UTC))
+    if as_json:
+        click.echo(json.dumps([b.as_json() for b in found], indent=2))
+        return
+    from servicelevel.reports.text import breach_table
+
+    click.echo(breach_table(found) if found else f"No breach from {first} to {last} (exclusive).")
 
 
 def _parse_moment(value: str, config: Targets) -> datetime:
@@ -37,18 +58,30 @@ def _parse_moment(value: str, config: Targets) -> datetime:
 )
 @click.option("--from", "first", default=None, help="First local day (YYYY-MM-DD).")
 @click.option("--to", "last", default=None, help="Day after the last (YYYY-MM-DD, exclusive).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of statuses.")
+@click.option(
+    "--breaches",
+    "show_breaches",
+    is_flag=True,
+    help="List the breaches of the windows that start in --from/--to (default: the last "
+    f"{BREACH_DAYS} local days, today included) instead of the statuses.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON list of statuses (or of breaches)."
+)
 def status(
     db_url: str | None,
     targets_path: Path,
     at: str | None,
     first: str | None,
     last: str | None,
+    show_breaches: bool,
     as_json: bool,
 ) -> None:
     """Status of every target in the window holding --at (default: now).
 
-    With --from/--to: every window that starts in those local days.
+    With --from/--to: every window that starts in those local days. With --breaches: the
+    breaches among those windows (runs of windows worse than the minimum), the same ones the
+    weekly email, the Breaches page and the alerts show.
     """
     from servicelevel.cli.options import open_engine
     from servicelevel.evaluate import evaluate_at, evaluate_range
@@ -60,6 +93,12 @@ def status(
         raise click.UsageError("--from and --to go together")
     if first is not None and at is not None:
         raise click.UsageError("use either --at or --from/--to")
+    if show_breaches and at is not None:
+        raise click.UsageError("--breaches takes --from/--to, not --at")
+    if show_breaches and first is None:
+        today = datetime.now(UTC).astimezone(config.operation.tz).date()
+        first = (today - timedelta(days=BREACH_DAYS - 1)).isoformat()
+        last = (today + timedelta(days=1)).isoformat()
     if first is not None and last is not None:
         try:
             start, end = date.fromisoformat(first), date.fromisoformat(last)
@@ -67,6 +106,9 @@ def status(
             raise click.BadParameter(f"dates must be YYYY-MM-DD ({exc})") from None
         if end <= start:
             raise click.BadParameter("--to must be after --from")
+        if show_breaches:
+            _print_breaches(engine, config, start, end, as_json)
+            return
         statuses = evaluate_range(engine, config, start, end)
     else:
         try:

@@ -1,15 +1,13 @@
 """Trends and breaches over a range of days, as plain data (no Dash here).
 
 A trend point is a target evaluated over a smaller or larger window than its own (hourly points
-of a daily target), judged against the minimum and ideal in force then. A breach is a run of
-consecutive breached windows of one target and scope, merged into one event whose depth is the
-worst distance below (or above) the minimum.
+of a daily target), judged against the minimum and ideal in force then. Breaches are the breach
+model's (:mod:`servicelevel.evaluate.breaches`), here turned into the page's rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,9 +17,10 @@ from sqlalchemy import Engine
 
 from servicelevel.config import Targets
 from servicelevel.config.history import History
-from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
-from servicelevel.kpi.maths import distance_to_minimum
+from servicelevel.evaluate import ALL, evaluate_windows
+from servicelevel.evaluate.breaches import Breach, find_breaches
 from servicelevel.kpi.registry import KPIS
+from servicelevel.reports.text import format_duration
 from servicelevel.timeutil import local_day_bounds, windows_between
 
 from . import fmt
@@ -131,96 +130,35 @@ def trend_frame(
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Breach:
-    target_id: str
-    target_name: str
-    kpi: str
-    scope: str
-    start: datetime  # UTC
-    end: datetime  # UTC; the end of the last breached window (may be in the future)
-    ongoing: bool
-    windows: int
-    worst_value: float | None
-    depth: float
-    unit: str
-    minimum: float
-
-    def row(self, targets: Targets, now: datetime) -> dict[str, Any]:
-        tz = targets.operation.tz
-        until = min(self.end, now) if self.ongoing else self.end
-        day = self.start.astimezone(tz).date().isoformat()
-        queue = self.scope if self.scope != ALL else ALL
-        return {
-            "target": self.target_name,
-            "target_id": self.target_id,
-            "queue": fmt.scope_text(self.scope),
-            "start": fmt.local_datetime(self.start, tz),
-            "end": "ongoing" if self.ongoing else fmt.local_datetime(self.end, tz),
-            "duration": fmt.duration_text((until - self.start).total_seconds()),
-            "duration_s": (until - self.start).total_seconds(),
-            "worst": fmt.value_text(self.worst_value, self.unit),
-            "minimum": fmt.bound_text(self.minimum, self.unit),
-            "depth": fmt.bound_text(round(self.depth, 1), self.unit),
-            "depth_value": round(self.depth, 3),
-            "windows": self.windows,
-            "day": day,
-            "drilldown": markdown_link(f"Open {day}", page_href("/queue", queue=queue, day=day))
-            if KPIS[self.kpi].calls
-            else "",
-        }
-
-
-def merge_breaches(statuses: Sequence[Status], now: datetime) -> list[Breach]:
-    """Consecutive breached windows of one target and scope become one breach."""
-    runs: list[Breach] = []
-    ordered = sorted(
-        (s for s in statuses if s.status == "breach"),
-        key=lambda s: (s.target.id, s.scope, s.window.start),
-    )
-    for s in ordered:
-        depth = distance_to_minimum(s.kpi, s.target.minimum, s.target.higher_is_better) or 0.0
-        last = runs[-1] if runs else None
-        if (
-            last is not None
-            and last.target_id == s.target.id
-            and last.scope == s.scope
-            and last.end == s.window.start
-        ):
-            worse = depth > last.depth
-            runs[-1] = Breach(
-                last.target_id,
-                last.target_name,
-                last.kpi,
-                last.scope,
-                last.start,
-                s.window.end,
-                s.window.end > now,
-                last.windows + 1,
-                s.value if worse else last.worst_value,
-                max(depth, last.depth),
-                last.unit,
-                last.minimum,
-            )
-            continue
-        runs.append(
-            Breach(
-                s.target.id,
-                s.target.name,
-                s.target.kpi,
-                s.scope,
-                s.window.start,
-                s.window.end,
-                s.window.end > now,
-                1,
-                s.value,
-                depth,
-                s.target.unit,
-                s.target.minimum,
-            )
-        )
-    runs.sort(key=lambda b: b.start, reverse=True)
-    return runs
+def breach_row(breach: Breach, targets: Targets, now: datetime) -> dict[str, Any]:
+    """One breach as the page's table shows it (the figures are the breach model's)."""
+    tz = targets.operation.tz
+    day = breach.start.astimezone(tz).date().isoformat()
+    queue = breach.scope if breach.scope != ALL else ALL
+    # The name is the target's current one (what the filters list); bounds are as they applied.
+    name = next((t.name for t in targets.targets if t.id == breach.target_id), breach.target_id)
+    return {
+        "target": name,
+        "target_id": breach.target_id,
+        "queue": fmt.scope_text(breach.scope),
+        "start": fmt.local_datetime(breach.start, tz),
+        "end": "ongoing" if breach.ongoing else fmt.local_datetime(breach.end, tz),
+        # In the same words as the email and ``status --breaches`` (hours and minutes).
+        "duration": format_duration(breach.wall_time),
+        "duration_s": breach.wall_time.total_seconds(),
+        "open_time": format_duration(breach.open_time),
+        "open_s": breach.open_time.total_seconds(),
+        "worst": fmt.value_text(breach.worst_value, breach.unit),
+        "minimum": fmt.bound_text(breach.minimum, breach.unit),
+        "depth": fmt.bound_text(round(breach.depth, 1), breach.unit),
+        "depth_value": round(breach.depth, 3),
+        "customers": breach.customers_affected,
+        "windows": breach.windows,
+        "day": day,
+        "drilldown": markdown_link(f"Open {day}", page_href("/queue", queue=queue, day=day))
+        if KPIS[breach.kpi].calls
+        else "",
+    }
 
 
 def breaches(
@@ -234,16 +172,14 @@ def breaches(
     target_ids: Sequence[str] | None = None,
     queues: Sequence[str] | None = None,
 ) -> list[Breach]:
-    """Every breach that starts in the local days [first, last_exclusive), newest first."""
-    statuses = evaluate_range(
-        engine,
-        targets,
-        first,
-        last_exclusive,
-        now=now,
+    """Every breach that starts in the local days [first, last_exclusive), newest first.
+
+    The breaches are :func:`servicelevel.evaluate.breaches.find_breaches`', the same as the
+    weekly email's, the alerts' and ``servicelevel status --breaches``.
+    """
+    found = find_breaches(
+        engine, targets, first, last_exclusive, now=now,
         target_ids=list(target_ids) if target_ids else None,
-        history=history,
-    )
-    if queues:
-        statuses = [s for s in statuses if s.scope in set(queues)]
-    return merge_breaches(statuses, now)
+        scopes=list(queues) if queues else None, history=history,
+    )  # fmt: skip
+    return sorted(found, key=lambda b: b.start, reverse=True)  # ties keep target, queue order

@@ -11,6 +11,12 @@ as *bad* (status ``breach``), *good* (on the good side of the minimum by at leas
 * ``breach`` -> ``ok`` once good has held the same way; a value just above the minimum is
   neutral, so the margin stops a recovered-breached-recovered see-saw.
 
+The hold and the margin decide *when* to tell; *what* is told about the breach (when it began,
+its open hours, the customers affected) is the breach model's
+(:mod:`servicelevel.evaluate.breaches`), the same as the email's and the Breaches page's: a
+breach alert describes the breach running now, a recovery the breaches since the alert (with
+``hold_minutes = 0`` and ``recovery_margin = 0`` these are exactly one breach of the model).
+
 Each confirmed change is an :class:`~servicelevel.store.schema.AlertFlip` row (healthchecks'
 Flip). :func:`send_pending` claims unprocessed flips one by one (``UPDATE ... WHERE processed IS
 NULL``), commits, then emails and POSTs them; ``digest_after`` or more at once go as one digest.
@@ -21,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -33,9 +39,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from servicelevel.config import Target, Targets
 from servicelevel.config.delivery import AlertSettings, Settings
-from servicelevel.evaluate import ALL, Status, evaluate_at
-from servicelevel.reports.text import format_value
+from servicelevel.config.history import History, load_history
+from servicelevel.evaluate import ALL, Status, evaluate_at, evaluate_windows
+from servicelevel.evaluate.breaches import Breach, breaches_of
+from servicelevel.reports.text import format_duration, format_value
 from servicelevel.store.schema import AlertFlip, AlertState
+from servicelevel.timeutil import local_day_bounds, window_containing, windows_between
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +89,96 @@ def _advance(
     return new
 
 
-def _reason(status: Status, new: str, since: datetime | None, now: datetime) -> str:
+# How far back to look for the start of a breach, in days, by window kind (doubled while the
+# breach reaches the start of what was read).
+LOOKBACK_DAYS = {"15min": 1, "hour": 2, "day": 7, "week": 56, "month": 366}
+MAX_DOUBLINGS = 6
+
+
+def episode_breaches(
+    engine: Engine,
+    targets: Targets,
+    target_id: str,
+    scope: str,
+    since: datetime,
+    now: datetime,
+    history: History | None = None,
+) -> list[Breach]:
+    """The breaches of (target, scope) still running at ``since`` or begun after it, up to now.
+
+    Only windows that have started by ``now`` are read. A breach may have begun long before
+    ``since`` (a week of breached days): the look-back doubles until a window that met the
+    minimum comes before it.
+    """
+    target = targets.target(target_id)
+    tz = targets.operation.tz
+    end = window_containing(target.window, now, tz).end
+    history = load_history(engine) if history is None else history
+    days = LOOKBACK_DAYS.get(target.window, 7)
+    for _ in range(MAX_DOUBLINGS):
+        first_day = since.astimezone(tz).date() - timedelta(days=days)
+        start = local_day_bounds(first_day, first_day, tz)[0]
+        windows = windows_between(target.window, start, end, tz)
+        statuses = [
+            s
+            for s in evaluate_windows(engine, targets, {target_id: windows}, now=now,
+                                      history=history)
+            if s.scope == scope
+        ]  # fmt: skip
+        found = [b for b in breaches_of(statuses, targets, now=now) if b.end > since]
+        judged_before = any(
+            s.status in ("met", "ideal") and (not found or s.window.start < found[0].start)
+            for s in statuses
+        )
+        if judged_before or not found:
+            return found
+        days *= 2
+    return found
+
+
+def _local(moment: datetime, targets: Targets) -> str:
+    return moment.astimezone(targets.operation.tz).strftime("%a %-d %b %H:%M")
+
+
+def _breach_text(new: str, breaches: Sequence[Breach], targets: Targets) -> str:
+    """The breach model's account of the breach(es) an alert is about ("" when none)."""
+    if not breaches:
+        return ""
+    customers = sum(b.customers_affected for b in breaches)
+    people = f"{customers} customer{'s' if customers != 1 else ''} affected"
+    open_hours = format_duration(sum((b.open_time for b in breaches), timedelta()))
+    first = breaches[0]
+    if new == "breach":
+        return (
+            f"; this breach began {_local(first.start, targets)}: {open_hours} of open hours "
+            f"so far, {people} so far"
+        )
+    if len(breaches) == 1:
+        return (
+            f"; the breach ran {_local(first.start, targets)} - {_local(first.end, targets)}: "
+            f"{open_hours} of open hours, {people}"
+        )
+    return (
+        f"; {len(breaches)} breaches since {_local(first.start, targets)}: {open_hours} of open "
+        f"hours below the minimum, {people}"
+    )
+
+
+def _reason(
+    status: Status,
+    new: str,
+    since: datetime | None,
+    now: datetime,
+    breach_text: str = "",
+) -> str:
     target, unit = status.target, status.target.unit
     value = format_value(status.value, unit)
     minimum = format_value(target.minimum, unit)
     held = f" for {round((now - since).total_seconds() / 60)} min" if since else ""
     if new == "breach":
         worse = "below" if target.higher_is_better else "above"
-        return f"{value}, {worse} the minimum of {minimum}{held}"
-    return f"{value}, back on the good side of the minimum of {minimum}{held}"
+        return f"{value}, {worse} the minimum of {minimum}{held}{breach_text}"
+    return f"{value}, back on the good side of the minimum of {minimum}{held}{breach_text}"
 
 
 def check(
@@ -96,9 +186,23 @@ def check(
 ) -> list[int]:
     """Evaluate the current windows and record confirmed changes; returns the new flip ids."""
     now = now or datetime.now(UTC)
-    statuses = [s for s in evaluate_at(engine, targets, now=now) if rules.watches(s.target.id)]
+    history = load_history(engine)
+    statuses = [
+        s
+        for s in evaluate_at(engine, targets, now=now, history=history)
+        if rules.watches(s.target.id)
+    ]
+
+    def describe(status: Status, new: str, episode_since: datetime) -> str:
+        # Only for a confirmed change (rare): read back as far as the breach goes.
+        since = now if new == "breach" else episode_since
+        found = episode_breaches(
+            engine, targets, status.target.id, status.scope, since, now, history
+        )
+        return _breach_text(new, found, targets)
+
     try:
-        return _record(engine, statuses, rules, now)
+        return _record(engine, statuses, rules, now, describe)
     except (StaleDataError, IntegrityError):
         # Another worker checked at the same moment and its changes won (version_id_col is
         # the optimistic lock); its flips are the ones that count.
@@ -107,7 +211,11 @@ def check(
 
 
 def _record(
-    engine: Engine, statuses: Sequence[Status], rules: AlertSettings, now: datetime
+    engine: Engine,
+    statuses: Sequence[Status],
+    rules: AlertSettings,
+    now: datetime,
+    describe: Callable[[Status, str, datetime], str] | None = None,
 ) -> list[int]:
     flips: list[AlertFlip] = []
     with Session(engine) as session, session.begin():
@@ -122,16 +230,17 @@ def _record(
                 )  # fmt: skip
                 session.add(state)
                 states[key] = state
-            old, since = state.state, state.streak_since
+            old, since, episode_since = state.state, state.streak_since, state.since
             new = _advance(state, status, observe(status, rules.recovery_margin), rules, now)
             if new is not None:
+                told = describe(status, new, episode_since) if describe is not None else ""
                 flips.append(
                     AlertFlip(
                         target_id=key[0], scope=key[1], old_status=old, new_status=new,
                         created_at=now, window_start=status.window.start,
                         window_end=status.window.end, value=status.value,
                         minimum=status.target.minimum, ideal=status.target.ideal,
-                        reason=_reason(status, new, since, now),
+                        reason=_reason(status, new, since, now, told),
                     )
                 )  # fmt: skip
         session.add_all(flips)

@@ -1,10 +1,11 @@
-"""Plain-text rendering of statuses for the terminal (``servicelevel status``)."""
+"""Plain-text rendering of statuses and breaches for the terminal (``servicelevel status``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
-from servicelevel.evaluate import Status
+from servicelevel.evaluate import Breach, Status
 
 MARK = {"ideal": "IDEAL", "met": "met", "breach": "BREACH", "no_data": "no data", "stale": "STALE"}
 
@@ -13,6 +14,15 @@ def format_value(value: float | None, unit: str) -> str:
     if value is None:
         return "n/a"
     return f"{value:.1f} %" if unit == "%" else f"{value:.0f} s"
+
+
+def format_duration(delta: timedelta) -> str:
+    """``45 min``, ``3 h``, ``30 h 15 min``: a breach's duration, to the minute."""
+    minutes = round(delta.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" if not minutes else f"{hours} h {minutes:02d} min"
 
 
 def status_table(statuses: Sequence[Status]) -> str:
@@ -31,5 +41,33 @@ def status_table(statuses: Sequence[Status]) -> str:
                 MARK[s.status],
             )
         )
+    return _table(rows)
+
+
+def breach_table(breaches: Sequence[Breach]) -> str:
+    """``status --breaches``: one line per breach, times in the operation's zone."""
+    rows = [("target", "scope", "start", "end", "windows", "worst", "min", "depth",
+             "open hours", "clock time", "customers")]  # fmt: skip
+    for b in breaches:
+        tz = b.worst.window.tz
+        rows.append(
+            (
+                b.target_id,
+                b.scope,
+                f"{b.start.astimezone(tz):%Y-%m-%d %H:%M %Z}",
+                "ongoing" if b.ongoing else f"{b.end.astimezone(tz):%Y-%m-%d %H:%M %Z}",
+                str(b.windows),
+                format_value(b.worst_value, b.unit),
+                format_value(b.minimum, b.unit),
+                format_value(b.depth, b.unit),
+                format_duration(b.open_time),
+                format_duration(b.wall_time),
+                str(b.customers_affected),
+            )
+        )
+    return _table(rows)
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)

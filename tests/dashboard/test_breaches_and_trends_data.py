@@ -20,7 +20,7 @@ def _targets(site):
 def test_two_breached_days_in_a_row_are_one_ongoing_breach(site):
     found = dh.breaches(site.engine, _targets(site), {}, *WEEK, now=NOW, target_ids=["answer-20s"])
     (billing,) = found
-    row = billing.row(_targets(site), NOW)
+    row = dh.breach_row(billing, _targets(site), NOW)
     assert (row["queue"], row["start"], row["end"]) == (
         "billing",
         "2026-03-09 00:00 CET",

@@ -86,7 +86,8 @@ def test_the_breaches_page_links_a_crafted_queue_to_its_own_drill_down(site):
     )
     assert sorted(b.scope for b in found) == sorted(CRAFTED)
     for breach in found:
-        assert_stays_on_the_queue_page(breach.row(targets, NOW)["drilldown"], breach.scope)
+        row = dh.breach_row(breach, targets, NOW)
+        assert_stays_on_the_queue_page(row["drilldown"], breach.scope)
 
 
 def test_the_breaches_callback_sends_the_encoded_link_over_the_wire(site):

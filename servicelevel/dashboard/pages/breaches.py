@@ -1,7 +1,9 @@
 """Breaches: every time a target fell below its minimum, with start, end, depth and duration.
 
-Consecutive breached windows of one target and queue are one breach. Each call-KPI breach links to
-the queue drill-down of its first day, where the calls behind it are listed.
+A breach is a run of breached windows of one target and queue, as
+:mod:`servicelevel.evaluate.breaches` defines it for every reader (the weekly email, the alerts
+and ``servicelevel status --breaches`` show the same ones). Each call-KPI breach links to the
+queue drill-down of its first day, where the calls behind it are listed.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ COLUMNS = [
     col("start", "Start", sort="desc"),
     col("end", "End"),
     col("duration", "Duration"),
+    col("open_time", "Open hours"),
     col("worst", "Worst value"),
     col("minimum", "Minimum"),
     col("depth", "Depth"),
+    col("customers", "Customers affected", numeric=True),
     col("windows", "Windows", numeric=True),
     link_col("drilldown", "Calls"),
 ]
@@ -98,9 +102,13 @@ def layout(
         [
             html.H1("Breaches", className="sl-page-title"),
             html.P(
-                f"All times {targets.operation.timezone}. Depth: how far the worst window was "
-                "on the wrong side of the minimum. A breach in the current window is "
-                "\u201congoing\u201d.",
+                f"All times {targets.operation.timezone}. A breach is a run of windows worse "
+                "than the minimum in force then; windows without enough data neither end nor "
+                "extend it. Duration: clock time of its windows; open hours: the part within "
+                "business hours. Depth: how far the worst window was on the wrong side of its "
+                "minimum. Customers affected: the contacts the minimum was missed for (e.g. the "
+                "calls that would have had to be answered in time). A breach in the current "
+                "window is \u201congoing\u201d.",
                 className="sl-help",
             ),
             filters,
@@ -163,7 +171,7 @@ def show(
     tz = targets.operation.tz
     rows = []
     for b in found:
-        row = b.row(targets, now)
+        row = dh.breach_row(b, targets, now)
         row["start_local"] = b.start.astimezone(tz).replace(tzinfo=None)
         row["end_local"] = min(b.end, now).astimezone(tz).replace(tzinfo=None)
         rows.append(row)

@@ -6,9 +6,10 @@ Every figure comes from :mod:`servicelevel.evaluate`, the same code behind the d
 * the week's value of every target, computed over the whole week (all queues together), against
   its minimum and ideal, and the change from the week before;
 * the windows of the target's own kind (its days, quarter hours or week, per queue when
-  ``per_queue``) that started in the week: the worst of them, and its *breaches*: runs of
-  consecutive windows of one queue below the minimum, with their open-hours duration;
-* the three most significant problems, ranked by :func:`impact` (see ``IMPACT_NOTE``).
+  ``per_queue``) that started in the week: the worst of them, and its *breaches*, as
+  :mod:`servicelevel.evaluate.breaches` defines them for every reader, with their open-hours
+  duration;
+* the three most significant problems, ranked by customers affected (see ``IMPACT_NOTE``).
 
 Sending is claimed in ``send_log`` first (see :mod:`servicelevel.reports.sendlog`), so a week's
 summary goes out once however many workers, restarts or retries there are.
@@ -43,8 +44,6 @@ from servicelevel.reports.weekly.report import (
     build_weekly,
     complaint_natures,
     format_duration,
-    impact,
-    open_time,
     rank_problems,
     window_label,
     worst_of,
@@ -72,8 +71,6 @@ __all__ = [
     "due_week",
     "format_change",
     "format_duration",
-    "impact",
-    "open_time",
     "rank_problems",
     "render_weekly",
     "run_weekly_job",

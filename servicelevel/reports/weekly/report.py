@@ -14,38 +14,25 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from servicelevel.config import Target, Targets
+from servicelevel.config.history import load_history, version_on
 from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
-from servicelevel.kpi.maths import distance_to_minimum
+from servicelevel.evaluate.breaches import (
+    CUSTOMERS_NOTE,
+    Breach,
+    breaches_of,
+    customers_affected,
+)
 from servicelevel.privacy import mask_text
-from servicelevel.reports.text import format_value
+from servicelevel.reports.text import format_duration, format_value
 from servicelevel.reports.weekly.week import Week
 from servicelevel.store.schema import Complaint
-from servicelevel.timeutil import INTERVAL, Window, local_day_bounds
+from servicelevel.timeutil import Window, local_day_bounds
 
 TREND_WEEKS = 8
 IMPACT_NOTE = (
-    "Impact = estimated contacts affected. For a breach: in each window below the minimum, the "
-    "shortfall times the contacts in that window (percentage KPIs: points short / 100 x "
-    "contacts; average speed of answer: seconds over the minimum / the minimum x answered "
-    "calls; longest wait: the same for the one caller who waited longest), added up over the "
-    "breach's windows, so depth, duration and volume all count. For complaints: the number "
+    f"Impact = customers affected. For a breach: {CUSTOMERS_NOTE} For complaints: the number "
     "opened in the week with that nature."
 )
-
-
-@dataclass
-class Breach:
-    """A run of consecutive windows of one scope below the minimum."""
-
-    target: Target
-    scope: str
-    windows: list[Status]
-    duration: timedelta
-    impact: float
-
-    @property
-    def worst(self) -> Status:
-        return worst_of(self.windows) or self.windows[0]
 
 
 @dataclass
@@ -64,6 +51,13 @@ class TargetWeek:
     own: list[Status]  # the target's own windows that started in the week
     breaches: list[Breach]
     trend: dict[str, list[Status]] = field(default_factory=dict)  # series name -> points
+    # The target as it applied to the week (minimum, ideal in force on its Monday): the file
+    # holds the newest values, and an edit effective from a later day must not rewrite the past.
+    applied: Target | None = None
+
+    @property
+    def bounds(self) -> Target:
+        return self.applied or self.target
 
     @property
     def change(self) -> float | None:
@@ -77,7 +71,7 @@ class TargetWeek:
 
     @property
     def breach_time(self) -> timedelta:
-        return sum((b.duration for b in self.breaches), timedelta())
+        return sum((b.open_time for b in self.breaches), timedelta())
 
 
 @dataclass
@@ -97,53 +91,6 @@ def worst_of(statuses: Sequence[Status]) -> Status | None:
         return None
     higher = with_value[0].target.higher_is_better
     return (min if higher else max)(with_value, key=lambda s: s.value)  # type: ignore[arg-type,return-value]
-
-
-def open_time(window: Window, targets: Targets) -> timedelta:
-    """How much of the window the operation was open (all of it without business hours)."""
-    if targets.business_hours is None:
-        return window.end - window.start
-    tz = targets.operation.tz
-    return INTERVAL * sum(1 for s in window.intervals() if targets.is_open(s.astimezone(tz)))
-
-
-def impact(status: Status) -> float:
-    """Contacts affected by one window below the minimum (see ``IMPACT_NOTE``)."""
-    target = status.target
-    depth = distance_to_minimum(status.kpi, target.minimum, target.higher_is_better)
-    if not depth:
-        return 0.0
-    if target.unit == "%":
-        return depth / 100.0 * status.kpi.volume
-    # Seconds: relative to the minimum. A longest wait is one caller's; a mean wait, everyone's.
-    callers = 1 if target.definition.shape == "max" else status.kpi.volume
-    return depth / max(target.minimum, 1.0) * callers
-
-
-def breaches_of(statuses: Sequence[Status], targets: Targets) -> list[Breach]:
-    """Runs of consecutive breached windows per scope; any other status ends a run."""
-    by_scope: dict[str, list[Status]] = {}
-    for one in statuses:
-        by_scope.setdefault(one.scope, []).append(one)
-    out: list[Breach] = []
-    for scope, items in by_scope.items():
-        run: list[Status] = []
-        for status in [*sorted(items, key=lambda s: s.window.start), None]:
-            if status is not None and status.status == "breach":
-                run.append(status)
-                continue
-            if run:
-                out.append(
-                    Breach(
-                        run[0].target,
-                        scope,
-                        run,
-                        sum((open_time(s.window, targets) for s in run), timedelta()),
-                        sum(impact(s) for s in run),
-                    )
-                )
-                run = []
-    return sorted(out, key=lambda b: (b.windows[0].window.start, b.scope))
 
 
 def _variant(targets: Targets, **changes: Any) -> Targets:
@@ -179,11 +126,15 @@ def build_weekly(
 ) -> WeeklyReport:
     """Everything the weekly email shows, computed from the store."""
     now = now or datetime.now(UTC)
+    history = load_history(engine)  # one read: every figure below is judged as it applied
     this = week.window(targets)
     trend_weeks = [week.previous(n).window(targets) for n in range(TREND_WEEKS - 1, -1, -1)]
     whole = _variant(targets, window="week", per_queue=False)
-    weekly = evaluate_windows(engine, whole, {t.id: trend_weeks for t in targets.targets}, now=now)
-    own = [s for s in evaluate_range(engine, targets, week.monday, week.end, now=now)
+    weekly = evaluate_windows(
+        engine, whole, {t.id: trend_weeks for t in targets.targets}, now=now, history=history
+    )
+    own = [s for s in evaluate_range(engine, targets, week.monday, week.end, now=now,
+                                     history=history)
            if s.window.end <= this.end]  # fmt: skip
     daily_ids = [t.id for t in targets.targets if t.window in ("15min", "hour", "day")]
     days = [
@@ -192,8 +143,9 @@ def build_weekly(
         for i in range(7)
     ]  # fmt: skip
     daily = evaluate_windows(
-        engine, _variant(targets, window="day"), {tid: days for tid in daily_ids}, now=now
-    )
+        engine, _variant(targets, window="day"), {tid: days for tid in daily_ids}, now=now,
+        history=history,
+    )  # fmt: skip
     rows = []
     for target in targets.targets:
         mine = [s for s in weekly if s.target.id == target.id]
@@ -201,8 +153,10 @@ def build_weekly(
         previous = next((s for s in mine if s.window.start == trend_weeks[-2].start), None)
         own_statuses = [s for s in own if s.target.id == target.id]
         row = TargetWeek(
-            target, current, previous, own_statuses, breaches_of(own_statuses, targets)
-        )
+            target, current, previous, own_statuses,
+            breaches_of(own_statuses, targets, now=now),
+            applied=version_on(target, history, week.monday),
+        )  # fmt: skip
         if target.id in daily_ids:
             points = [s for s in daily if s.target.id == target.id]
             scopes = sorted({s.scope for s in points})
@@ -227,8 +181,8 @@ def rank_problems(rows: Sequence[TargetWeek], natures: Sequence[tuple[str, int]]
         for breach in row.breaches:
             by_scope.setdefault(breach.scope, []).append(breach)
         for scope, breaches in by_scope.items():
-            windows = [s for b in breaches for s in b.windows]
-            worst = worst_of(windows) or windows[0]
+            windows = [s for b in breaches for s in b.statuses]
+            worst = max(breaches, key=lambda b: b.depth).worst
             unit = row.target.unit
             where = "" if scope == ALL else f", queue {scope}"
             count = len(breaches)
@@ -238,12 +192,12 @@ def rank_problems(rows: Sequence[TargetWeek], natures: Sequence[tuple[str, int]]
                     title=f"{row.target.name}{where}",
                     detail=(
                         f"{count} breach{'es' if count > 1 else ''} ({spans}) below the minimum of "
-                        f"{format_value(row.target.minimum, unit)}, "
-                        f"{format_duration(sum((b.duration for b in breaches), timedelta()))} "
+                        f"{format_value(worst.target.minimum, unit)}, "
+                        f"{format_duration(sum((b.open_time for b in breaches), timedelta()))} "
                         f"in total; worst {format_value(worst.value, unit)} "
                         f"({window_label(worst.window)})"
                     ),
-                    impact=sum(b.impact for b in breaches),
+                    impact=sum(b.customers_affected for b in breaches),
                     kind="breach",
                 )
             )
@@ -255,9 +209,9 @@ def rank_problems(rows: Sequence[TargetWeek], natures: Sequence[tuple[str, int]]
                     title=row.target.name,
                     detail=(
                         f"{format_value(row.week.value, unit)} over the week, below the minimum "
-                        f"of {format_value(row.target.minimum, unit)}"
+                        f"of {format_value(row.week.target.minimum, unit)}"
                     ),
-                    impact=impact(row.week),
+                    impact=customers_affected(row.week),
                     kind="breach",
                 )
             )
@@ -282,14 +236,6 @@ def rank_problems(rows: Sequence[TargetWeek], natures: Sequence[tuple[str, int]]
 _KIND_WORDS = {
     "15min": "quarter hour", "hour": "hour", "day": "day", "week": "week", "month": "month",
 }  # fmt: skip
-
-
-def format_duration(delta: timedelta) -> str:
-    minutes = round(delta.total_seconds() / 60)
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return f"{minutes} min"
-    return f"{hours} h" if not minutes else f"{hours} h {minutes:02d} min"
 
 
 def window_label(window: Window) -> str:
