@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from servicelevel.config import Target, Targets
+from servicelevel.config.history import History, version_on
 from servicelevel.evaluate import ALL, counts_from_rollups
 from servicelevel.kpi import maths as kpis
 from servicelevel.store import queries
@@ -34,6 +35,19 @@ LOOKBACK = timedelta(days=7)  # how far back to look for who was logged in at mi
 
 def sl_targets(targets: Targets) -> list[Target]:
     return [t for t in targets.targets if t.kpi == "service_level"]
+
+
+def sl_target_on(
+    targets: Targets, history: History, target_id: str | None, day: date
+) -> Target | None:
+    """The service-level target ``target_id`` as it applied on the local ``day``.
+
+    Why: the file holds the newest minimum; a day before an edit took effect was judged by the
+    old one (as ``evaluate`` does, through the same :func:`version_on`), and its chart must
+    draw that one, not a minimum raised since.
+    """
+    target = next((t for t in sl_targets(targets) if t.id == target_id), None)
+    return None if target is None else version_on(target, history, day)
 
 
 def queue_names(engine: Engine) -> list[str]:

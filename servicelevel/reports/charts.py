@@ -4,7 +4,8 @@ Why not the dashboard's plotly figures: turning those into images needs a headle
 (kaleido), which is exactly what a scheduled email must not depend on. The data is the same:
 :class:`servicelevel.reports.weekly.TargetWeek` statuses, from ``servicelevel.evaluate``.
 
-Each chart shows the minimum (dashed, dark red) and the ideal (dotted, green) as labelled lines;
+Each chart shows the minimum (dashed, dark red) and the ideal (dotted, green) as labelled lines,
+as they applied at each point (a minimum raised mid-week steps up on the day it took effect);
 bars are coloured by status *and* a bar below the minimum is hatched, so the chart still reads
 in grey (printed, or in a client that strips colour).
 """
@@ -57,14 +58,16 @@ def chart_png(row: TargetWeek) -> bytes | None:
     series = {name: pts for name, pts in row.trend.items() if pts}
     if not series or all(p.value is None for pts in series.values() for p in pts):
         return None
-    target = row.target
-    unit = target.unit
+    unit = row.target.unit
     fig, ax = _figure()
     first = next(iter(series.values()))
+    # Each point was judged by the target version in force then (evaluate applies the history).
+    applied = [p.target for p in first]
+    target = applied[-1]  # the labels beside the plot: the latest values shown
     labels = [_label(row, p) for p in first]
     xs = list(range(len(labels)))
     values = [p.value for pts in series.values() for p in pts if p.value is not None]
-    top = max([*values, target.minimum, target.ideal])
+    top = max([*values, *(t.minimum for t in applied), *(t.ideal for t in applied)])
     if len(series) == 1:
         bars = ax.bar(
             xs,
@@ -102,8 +105,14 @@ def chart_png(row: TargetWeek) -> bytes | None:
         # Beside the plot, away from the min/ideal labels (high when higher is better).
         anchor = (1.0, 0.3) if target.higher_is_better else (1.0, 0.85)
         ax.legend(fontsize=5.5, frameon=False, loc="center left", bbox_to_anchor=anchor)
-    ax.axhline(target.minimum, color=MIN_COLOUR, linewidth=1, linestyle=(0, (4, 2)))
-    ax.axhline(target.ideal, color=IDEAL_COLOUR, linewidth=1, linestyle=(0, (1, 1.5)))
+    for bound, colour, style in (("minimum", MIN_COLOUR, (0, (4, 2))),
+                                 ("ideal", IDEAL_COLOUR, (0, (1, 1.5)))):  # fmt: skip
+        levels = [getattr(t, bound) for t in applied]
+        if len(set(levels)) == 1:
+            ax.axhline(levels[0], color=colour, linewidth=1, linestyle=style)
+        else:  # one segment per point, at the level that judged it
+            ax.hlines(levels, [x - 0.5 for x in xs], [x + 0.5 for x in xs], colors=colour,
+                      linewidth=1, linestyles=[style])  # fmt: skip
     edge = ax.get_yaxis_transform()
     ax.text(1.01, target.minimum, f"min {_short(target.minimum, unit)}", transform=edge,
             fontsize=6, color=MIN_COLOUR, va="center")  # fmt: skip

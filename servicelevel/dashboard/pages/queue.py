@@ -14,6 +14,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
+from servicelevel.config import Target
 from servicelevel.dashboard import data_queue as dq
 from servicelevel.dashboard import fmt
 from servicelevel.dashboard.components import charts
@@ -120,7 +121,7 @@ ABANDON_COLUMNS = [
 ]
 
 
-def _summary(rows: list[dict[str, Any]], sl_name: str | None) -> str:
+def _summary(rows: list[dict[str, Any]], sl_target: Target | None, day: date) -> str:
     offered = sum(r["offered"] for r in rows)
     answered = sum(r["answered"] for r in rows)
     abandoned = sum(r["abandoned"] for r in rows)
@@ -134,7 +135,13 @@ def _summary(rows: list[dict[str, Any]], sl_name: str | None) -> str:
     ]
     if waits:
         parts.append(f"longest wait {fmt.duration_text(max(waits))}")
-    return "Day: " + ", ".join(parts) + (f". SL column: {sl_name}." if sl_name else ".")
+    if sl_target is None:
+        return "Day: " + ", ".join(parts) + "."
+    minimum = fmt.bound_text(sl_target.minimum, sl_target.unit)
+    return (
+        "Day: " + ", ".join(parts) + f". SL column: {sl_target.name} "
+        f"(minimum {minimum} on {day.isoformat()})."
+    )
 
 
 @callback(
@@ -153,7 +160,8 @@ def show(queue: str, day: str | None, sl_id: str | None) -> tuple[Any, ...]:
     if targets is None or not day:
         return "", charts.empty_figure("Choose a queue and a day."), None, None, ""
     the_day = date.fromisoformat(day[:10])
-    sl_target = next((t for t in dq.sl_targets(targets) if t.id == sl_id), None)
+    history = state.history(state.tick(targets))
+    sl_target = dq.sl_target_on(targets, history, sl_id, the_day)  # as it applied that day
     rows = dq.intervals(state.engine, targets, queue or ALL, the_day, sl_target, state.now())
     shown = [r for r in rows if r["open"] == "yes" or r["offered"] or r["short_abandoned"]]
     has_agents = bool(rows) and "agents_logged_in_min" in rows[0]
@@ -183,5 +191,5 @@ def show(queue: str, day: str | None, sl_id: str | None) -> tuple[Any, ...]:
         if abandoned
         else html.P("No abandoned call this day.", className="sl-help")
     )
-    summary = _summary(rows, sl_target.name if sl_target else None)
+    summary = _summary(rows, sl_target, the_day)
     return summary, fig, table, abandoned_table, note

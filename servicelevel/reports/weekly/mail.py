@@ -98,8 +98,8 @@ def context(
                 "label": LABEL[status],
                 "colour": colour,
                 "background": background,
-                "minimum": format_value(target.minimum, unit),
-                "ideal": format_value(target.ideal, unit),
+                "minimum": format_value(row.bounds.minimum, unit),  # as they applied
+                "ideal": format_value(row.bounds.ideal, unit),
                 "direction": "higher is better" if target.higher_is_better else "lower is better",
                 "change": format_change(row),
                 "previous": format_value(row.previous.value if row.previous else None, unit),
