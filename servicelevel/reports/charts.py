@@ -112,7 +112,7 @@ def chart_png(row: TargetWeek) -> bytes | None:
             ax.axhline(levels[0], color=colour, linewidth=1, linestyle=style)
         else:  # one segment per point, at the level that judged it
             ax.hlines(levels, [x - 0.5 for x in xs], [x + 0.5 for x in xs], colors=colour,
-                      linewidth=1, linestyles=[style])  # fmt: skip
+                      linewidth=1, linestyles=style)  # fmt: skip
     edge = ax.get_yaxis_transform()
     ax.text(1.01, target.minimum, f"min {_short(target.minimum, unit)}", transform=edge,
             fontsize=6, color=MIN_COLOUR, va="center")  # fmt: skip

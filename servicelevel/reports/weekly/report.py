@@ -16,14 +16,12 @@ from sqlalchemy.orm import Session
 from servicelevel.config import Target, Targets
 from servicelevel.config.history import load_history, version_on
 from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
-from servicelevel.evaluate.breaches import (
-    CUSTOMERS_NOTE,
-    Breach,
-    breaches_of,
-    customers_affected,
-)
+from servicelevel.evaluate.breaches import CUSTOMERS_NOTE, customers_affected
+from servicelevel.evaluate.breaches import Breach as Breach
+from servicelevel.evaluate.breaches import breaches_of as breaches_of
 from servicelevel.privacy import mask_text
-from servicelevel.reports.text import format_duration, format_value
+from servicelevel.reports.text import format_duration as format_duration
+from servicelevel.reports.text import format_value
 from servicelevel.reports.weekly.week import Week
 from servicelevel.store.schema import Complaint
 from servicelevel.timeutil import Window, local_day_bounds
