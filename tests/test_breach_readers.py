@@ -128,7 +128,7 @@ def test_the_email_the_page_the_alerts_and_status_show_the_same_breaches(week):
     with Session(engine) as session:
         flips = session.execute(select(AlertFlip).order_by(AlertFlip.id)).scalars().all()
     told = [(f.target_id, f.scope, f.new_status, f.reason) for f in flips]
-    began = "this breach began {}: 5 min of open hours so far, {} affected so far"
+    began = "the breach running now began {}: 5 min of open hours so far, {} affected so far"
     ran = "the breach ran {}: {} of open hours, {} affected"
     assert told == [
         ("answer-day", "support", "breach", "70.0 %, below the minimum of 80.0 %; "

@@ -150,8 +150,8 @@ def _breach_text(new: str, breaches: Sequence[Breach], targets: Targets) -> str:
     first = breaches[0]
     if new == "breach":
         return (
-            f"; this breach began {_local(first.start, targets)}: {open_hours} of open hours "
-            f"so far, {people} so far"
+            f"; the breach running now began {_local(first.start, targets)}: {open_hours} of "
+            f"open hours so far, {people} so far"
         )
     if len(breaches) == 1:
         return (

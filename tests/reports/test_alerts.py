@@ -101,6 +101,12 @@ def test_a_kpi_oscillating_around_its_minimum_sends_one_alert(tmp_path, sqlite_u
     body = message.get_body(("plain",)).get_content()
     # First bad check 09:04; the 81 % quarter hour is within the margin, so the streak holds.
     assert "79.0 %, below the minimum of 80.0 % for 30 min" in body
+    # What the breach model says of the breach running at 09:34: its 09:30 window (09:15 met
+    # the minimum), 4 minutes old, 1 call short of 80 of 100 answered in time.
+    assert (
+        "the breach running now began Tue 10 Nov 09:30: 4 min of open hours so far, 1 customer "
+        "affected so far" in " ".join(body.split())
+    )
     [post] = hook.posts
     assert post["content_type"] == "application/json"
     assert post["json"]["kind"] == "breach"
@@ -112,6 +118,13 @@ def test_a_kpi_oscillating_around_its_minimum_sends_one_alert(tmp_path, sqlite_u
     assert flips(engine) == [("*", "ok", "breach"), ("*", "breach", "ok")]
     assert len(smtp.wait_for(2)) == 2
     assert smtp.messages[1]["Subject"].startswith("[Acme customer service] RECOVERED:")
+    # Since the alert (09:34): the 79 % quarter hours of 09:30, 10:00, 10:30 and 11:00, each a
+    # breach of its own (the 81 % ones between met the minimum), 15 min and 1 call short each.
+    recovered = " ".join(smtp.messages[1].get_body(("plain",)).get_content().split())
+    assert (
+        "4 breaches since Tue 10 Nov 09:30: 1 h of open hours below the minimum, 4 customers "
+        "affected" in recovered
+    )
     assert [p["json"]["kind"] for p in hook.posts] == ["breach", "recovered"]
 
 
