@@ -72,9 +72,9 @@ def test_the_email_the_page_the_alerts_and_status_show_the_same_breaches(week):
     assert "4 breaches in total, 41 h below the minimum." in text  # 30 + 0.25 + 10 + 0.75
     blocks = {b.split("\n", 1)[0]: b for b in text.split("\n\n")}
     assert "Breaches:       1, 30 h in total" in blocks["Answered within 20 s, per day [MET]"]
-    assert "Breaches:       2, 1 h in total" in blocks[
-        "Answered within 20 s, per quarter hour [MET]"
-    ]
+    assert (
+        "Breaches:       2, 1 h in total" in blocks["Answered within 20 s, per quarter hour [MET]"]
+    )
     assert "Breaches:       1, 10 h in total" in blocks["Abandoned calls [IDEAL]"]
     # Problems ranked by customers affected: 4 + 6, then 7, then 1.
     assert [(p.title, p.impact) for p in report.problems] == [
