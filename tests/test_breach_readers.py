@@ -187,3 +187,15 @@ def page_rows(engine, targets_path, first, last):
     answer = response.get_json()["response"]
     assert answer["breaches-message"]["children"] == "4 breaches"
     return answer["breaches-table"]["children"]["props"]["rowData"]
+
+
+def test_status_breaches_takes_days_not_a_moment(week):
+    path, _, _, db_url = week
+    runner = CliRunner()
+    common = ["status", "--breaches", "--db", db_url, "--targets", str(path)]
+    moment = runner.invoke(main, [*common, "--at", "2026-11-17T08:00"])
+    assert moment.exit_code == 2 and "--breaches takes --from/--to, not --at" in moment.output
+    # Sunday alone: the week's breaches all started before it.
+    quiet = runner.invoke(main, [*common, "--from", "2026-11-22", "--to", "2026-11-23"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.output.strip() == "No breach from 2026-11-22 to 2026-11-23 (exclusive)."
