@@ -169,6 +169,29 @@ def tile_of(status: Status, targets: Targets, now: datetime) -> Tile:
     )
 
 
+# The wallboard's order: what needs action first. A breach, then figures that cannot be trusted
+# (stale source, no data), then met, then ideal. Python's sort is stable, so within a status the
+# targets keep the order of targets.toml (and their scopes the evaluation's order).
+WALLBOARD_ORDER = ("breach", "stale", "no_data", "met", "ideal")
+
+
+def wallboard_order(tiles: Sequence[Tile]) -> tuple[Tile, ...]:
+    """``tiles`` sorted for a wall screen: breaches first, stable within each status."""
+    rank = {status: i for i, status in enumerate(WALLBOARD_ORDER)}
+    return tuple(sorted(tiles, key=lambda t: rank.get(t.status, len(rank))))
+
+
+def breach_count(tiles: Sequence[Tile]) -> int:
+    return sum(1 for t in tiles if t.status == "breach")
+
+
+def breach_count_text(count: int) -> str:
+    """ "No breach", "1 breach", "3 breaches": the kiosk header's headline."""
+    if count == 0:
+        return "No breach"
+    return f"{count} breach" + ("es" if count != 1 else "")
+
+
 def waiting_rows(session: Session, now: datetime) -> tuple[WaitingRow, ...]:
     """Calls waiting now and the longest current wait, for every known queue."""
     waiting = {w.queue: w for w in queries.waiting_now(session)}
@@ -223,6 +246,7 @@ class Notice:
     level: str  # danger | warning | info (Bootstrap alert colours)
     title: str
     lines: tuple[str, ...] = ()
+    kind: str = ""  # "demo" for the demo's note, which a kiosk does not show
 
 
 def notices(
@@ -241,6 +265,7 @@ def notices(
                 "info",
                 "Demo: simulated calls, no login. This dashboard only answers on this computer "
                 "(127.0.0.1).",
+                kind="demo",
             )
         )
     if errors:

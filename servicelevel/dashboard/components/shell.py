@@ -1,4 +1,4 @@
-"""The frame around every page: navigation, who is signed in, and the banner."""
+"""The frame around every page: navigation, who is signed in, the banner; the kiosk header."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import dash_bootstrap_components as dbc
 from dash import html
 
-from ..data import Notice
+from ..data import Notice, breach_count_text
 
 NAV = (
     ("Live", "/live"),
@@ -58,5 +58,27 @@ def banner(items: Sequence[Notice]) -> list[dbc.Alert]:
         body: list = [html.Strong(notice.title)]
         if notice.lines:
             body.append(html.Ul([html.Li(line) for line in notice.lines], className="mb-0"))
-        out.append(dbc.Alert(body, color=notice.level, className="mb-2 sl-notice"))
+        kind = f" sl-notice-{notice.kind}" if notice.kind else ""
+        out.append(dbc.Alert(body, color=notice.level, className=f"mb-2 sl-notice{kind}"))
     return out
+
+
+def kiosk_header(operation: str, breaches: int, status_line: list) -> html.Header:
+    """The Live page's top line: how many breaches (red when any) and when the figures were
+    made; on a wall screen (kiosk) also the operation's name and the page indicator that
+    ``assets/kiosk.js`` fills when the tiles do not fit one screen and pages rotate."""
+    return html.Header(
+        [
+            html.H1(operation, className="sl-kiosk-name"),
+            html.Span(
+                breach_count_text(breaches),
+                id="live-breach-count",
+                className="sl-kiosk-count" + (" sl-kiosk-count-breach" if breaches else ""),
+                **{"data-count": str(breaches)},
+            ),
+            html.Span(status_line, className="sl-kiosk-status"),
+            html.Span(id="live-kiosk-page", className="sl-kiosk-page", role="status"),
+        ],
+        className="sl-kiosk-header",
+        id="live-kiosk-header",
+    )

@@ -99,7 +99,12 @@ def tile(t: Tile) -> Element:
             gauge(t),
             el(
                 "Div",
-                f"minimum {t.minimum_text} · ideal {t.ideal_text} · {t.volume} counted",
+                [
+                    # separate spans so the kiosk can put the count on a line of its own
+                    el("Span", f"minimum {t.minimum_text} · ideal {t.ideal_text}"),
+                    el("Span", " · ", className="sl-bounds-sep"),
+                    el("Span", f"{t.volume} counted", className="sl-bounds-volume"),
+                ],
                 className="sl-bounds",
             ),
             details(t),

@@ -25,7 +25,7 @@ from servicelevel.dashboard.components.filters import (
     message,
     radio,
 )
-from servicelevel.dashboard.components.grid import col, grid, link_col
+from servicelevel.dashboard.components.grid import col, grid, link_col, time_col
 from servicelevel.dashboard.data_queue import queue_names
 from servicelevel.dashboard.state import current
 
@@ -36,8 +36,8 @@ dash.register_page(
 COLUMNS = [
     col("target", "Target", minWidth=200),
     col("queue", "Queue"),
-    col("start", "Start", sort="desc"),
-    col("end", "End"),
+    time_col("start", "Start", sort="desc"),
+    time_col("end", "End"),
     col("duration", "Duration"),
     col("open_time", "Open hours"),
     col("worst", "Worst value"),

@@ -19,7 +19,7 @@ from dash import html
 
 from servicelevel.config import Targets
 from servicelevel.dashboard import auth, data
-from servicelevel.dashboard.components.grid import col, grid
+from servicelevel.dashboard.components.grid import TIME_WRAPPED_PX, col, grid
 from servicelevel.dashboard.state import AppState, current
 
 dash.register_page(
@@ -27,14 +27,14 @@ dash.register_page(
 )
 
 SOURCE_COLUMNS = [
-    col("source", "Source", minWidth=240),
+    col("source", "Source", minWidth=180),
     col("kind", "Data"),
     col("collector", "Collector"),
     col("state", "State"),
-    col("last_read", "Last read"),
-    col("last_data", "Newest data"),
+    col("last_read", "Last read", minWidth=TIME_WRAPPED_PX),
+    col("last_data", "Newest data", minWidth=TIME_WRAPPED_PX),
     col("lag", "Lag"),
-    col("last_run", "Last run"),
+    col("last_run", "Last run", minWidth=TIME_WRAPPED_PX),
     col("run_status", "Run"),
     col("read", "Read", numeric=True),
     col("stored", "Stored", numeric=True),
@@ -119,7 +119,7 @@ def _content() -> list[Any]:
             "read and now. Counts are those of each source's last run.",
             className="sl-help",
         ),
-        grid("sources-grid", sources, SOURCE_COLUMNS, fit="autoSize")
+        grid("sources-grid", sources, SOURCE_COLUMNS)
         if sources
         else html.P("No source has been read yet.", className="sl-help"),
         html.H2("Rollups", className="h5 mt-4"),
