@@ -24,9 +24,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from servicelevel.config import Targets
 
 ASTERISK_QUEUE_LOG = "/var/log/asterisk/queue_log"
 # (file name, path, CSS selector that is there once the page has drawn)
@@ -76,7 +82,7 @@ def browser(width: int, height: int):
     return webdriver.Chrome(options=options)
 
 
-def _viewport(driver, width: int, height: int) -> None:  # type: ignore[no-untyped-def]
+def _viewport(driver: Any, width: int, height: int) -> None:
     """The viewport itself, not the window around it, is width x height."""
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -84,7 +90,7 @@ def _viewport(driver, width: int, height: int) -> None:  # type: ignore[no-untyp
     )
 
 
-def _shoot(driver, url: str, ready: str, target: Path) -> Path:  # type: ignore[no-untyped-def]
+def _shoot(driver: Any, url: str, ready: str, target: Path) -> Path:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.wait import WebDriverWait
@@ -138,7 +144,7 @@ def busy_moment(tz: ZoneInfo, now: datetime) -> datetime:
     return local.astimezone(UTC)
 
 
-def breach_moments(engine, targets, before: datetime) -> list[datetime]:  # type: ignore[no-untyped-def]
+def breach_moments(engine: Engine, targets: Targets, before: datetime) -> list[datetime]:
     """Busy weekday moments of the week before ``before`` when a quarter-hour target was
     breached, latest first: 12 minutes into each breached quarter (so most of it is counted),
     between 09:00 and 17:00 local time."""

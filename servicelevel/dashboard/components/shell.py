@@ -74,7 +74,7 @@ def kiosk_header(operation: str, breaches: int, status_line: list) -> html.Heade
                 breach_count_text(breaches),
                 id="live-breach-count",
                 className="sl-kiosk-count" + (" sl-kiosk-count-breach" if breaches else ""),
-                **{"data-count": str(breaches)},
+                **{"data-count": str(breaches)},  # type: ignore[arg-type]
             ),
             html.Span(status_line, className="sl-kiosk-status"),
             html.Span(id="live-kiosk-page", className="sl-kiosk-page", role="status"),
