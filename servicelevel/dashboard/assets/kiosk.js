@@ -11,7 +11,11 @@
    tiles are cut into the fewest pages of the largest legible grid (evenly filled), and the
    pages rotate every ?rotate=N seconds (default 20); "page 1/3" shows in the header.
    The Live page redraws its tiles every refresh tick; Dash patches them in place, and the
-   observer below lays them out again before the browser paints, keeping the current page. */
+   observer below lays them out again before the browser paints, keeping the current page.
+   It asks for one layout per animation frame rather than one per mutation record: React
+   patches 40 tiles in many small batches, and a layout (which reads sizes, forcing a reflow)
+   after each one starved a loaded machine's main thread for tens of seconds. A frame still
+   comes before the paint, so the wall never shows an unlaid grid. */
 (function () {
   var VALUE_OF_HEIGHT = 0.24, VALUE_OF_WIDTH = 0.20, MIN_VALUE_OF_SCREEN = 0.04;
   var DEFAULT_ROTATE_S = 20;
@@ -135,7 +139,7 @@
       var r = records[i];
       if (r.target.id === "live-kiosk-page") { continue; }
       if (r.type === "attributes" && r.target.id !== "shell") { continue; }
-      layout();
+      later();
       return;
     }
   }).observe(document.documentElement, {
