@@ -24,6 +24,7 @@ from servicelevel.collectors.registry import COLLECTORS, file_kinds
 from servicelevel.errors import IngestError, ServicelevelError
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
+from servicelevel.store.runs import failure_text
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,9 @@ def run_sources(
         try:
             result = run_source(engine, source, spec, default_tz=default_tz, base=base, final=final)
         except Exception as exc:  # a broken source is recorded and logged; the others go on
-            message = (
-                str(exc) if isinstance(exc, ServicelevelError) else f"{type(exc).__name__}: {exc}"
-            )
+            # Our errors are worded for the user; any other's text may hold rows (a refused
+            # batch's parameters): only its class and first line are kept and shown.
+            message = str(exc) if isinstance(exc, ServicelevelError) else failure_text(exc)
             log.warning(
                 "source %s failed: %s",
                 source.name,

@@ -1,6 +1,8 @@
 """The one door to the database: URL resolution, engine set-up and schema upgrade.
 
-SQLite gets WAL and a busy timeout so a wallboard can read while a collector writes.
+SQLite gets WAL and a busy timeout so a wallboard can read while a collector writes. Engines
+hide statement parameters in their errors (``hide_parameters``): a failed batch's message would
+otherwise carry its rows (agent names, call ids) into logs, ``sources.last_error`` and pages.
 
 Two modes, because a typo in a URL must not look like a quiet week:
 
@@ -106,15 +108,16 @@ def make_engine(url: str | None = None, *, upgrade: bool = True, create: bool = 
                 _sqlite_folder(parsed)
             else:
                 _sqlite_file_exists(parsed)
-            engine = create_engine(resolved, connect_args={"timeout": 30})
+            engine = create_engine(resolved, connect_args={"timeout": 30}, hide_parameters=True)
             if create:  # else after the schema check, which must not turn an empty file to WAL
                 event.listen(engine, "connect", _sqlite_pragmas)
         else:
             # A server that drops packets would otherwise hold a command for minutes.
             timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
             engine = create_engine(
-                resolved, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=timeout
-            )
+                resolved, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=timeout,
+                hide_parameters=True,
+            )  # fmt: skip
     except NoSuchModuleError:
         raise DatabaseUrlInvalid(
             f'{shown_url(parsed)}: unknown database "{parsed.drivername}"; {EXPECTED}'

@@ -7,12 +7,38 @@ last committed batch ended.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from servicelevel.store.schema import IngestRun, Source
+
+FAILURE_TEXT_LIMIT = 300
+_QUOTED_AFTER_COLON = re.compile(r""":\s*(['"]).*$""")
+_ALL_QUOTED = re.compile(r"""^(['"]).*\1$""")
+
+
+def failure_text(exc: BaseException) -> str:
+    """What may be kept and shown of a failure: its class and a short first line, no row data.
+
+    Why: the message of a refused batch holds the batch. SQLAlchemy's shows the statement and
+    its parameters (agent names, call ids), PostgreSQL's the failing row ("DETAIL: Failing row
+    contains (...)", "CONTEXT: COPY calls, line 1: ..."), Python's the value it could not
+    convert. ``sources.last_error`` and ``ingest_runs.error`` are shown on the Sources page and
+    by the CLI. Kept: the driver's exception class and its primary message's first line (the
+    server's own, without DETAIL or CONTEXT), a quoted value after a colon replaced.
+    """
+    orig = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's error
+    inner = orig if isinstance(orig, BaseException) else exc
+    diag = getattr(inner, "diag", None)  # psycopg: the server's message in parts
+    message = str(getattr(diag, "message_primary", None) or inner).strip()
+    first = message.splitlines()[0].strip() if message else ""
+    first = _QUOTED_AFTER_COLON.sub(": (value not shown)", first)
+    first = _ALL_QUOTED.sub("(value not shown)", first)
+    text = f"{type(inner).__name__}: {first}" if first else type(inner).__name__
+    return text[:FAILURE_TEXT_LIMIT]
 
 
 def save_position(

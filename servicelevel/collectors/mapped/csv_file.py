@@ -31,6 +31,7 @@ from servicelevel.config.issues import _suggest
 from servicelevel.errors import IngestError
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
+from servicelevel.store.runs import failure_text
 
 TAIL_BYTES = 64
 
@@ -193,7 +194,7 @@ def import_csv(
                         bar.update(committed - bar.n)
             importer.flush(position(), final=True)
         except Exception as exc:
-            importer.fail(f"{type(exc).__name__}: {exc}")
+            importer.fail(failure_text(exc))  # never the batch's rows: the page shows it
             raise
         finally:
             if bar is not None:

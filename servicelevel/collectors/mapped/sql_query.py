@@ -28,6 +28,7 @@ from servicelevel.errors import IngestError
 from servicelevel.store import ingest
 from servicelevel.store.engine import resolve_url
 from servicelevel.store.rollups import RollupSpec
+from servicelevel.store.runs import failure_text
 
 
 def import_query(
@@ -45,7 +46,7 @@ def import_query(
     mapper = RowMapper(source, kind, source.tz(default_tz), source.name)
     url = source.database_url()
     try:
-        remote = create_engine(resolve_url(url))
+        remote = create_engine(resolve_url(url), hide_parameters=True)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         shown = make_url(url).render_as_string(hide_password=True)
         raise IngestError(f"{source.name}: cannot open {shown}: {exc}") from None
@@ -84,9 +85,10 @@ def import_query(
                 fed = _feed(importer, source, header, pending)
             importer.flush(fed, final=True)  # a live pass leaves the newest value for the next
     except SQLAlchemyError as exc:
+        reason = failure_text(exc)  # without the rows or the parameters (watermark included)
         if importer is not None:
-            importer.fail(f"query failed: {exc}")
-        raise IngestError(f"{source.name}: the query failed: {exc}") from None
+            importer.fail(f"query failed: {reason}")
+        raise IngestError(f"{source.name}: the query failed: {reason}") from None
     finally:
         remote.dispose()
     return importer.result
