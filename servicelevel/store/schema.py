@@ -39,6 +39,10 @@ NAMING = {
 }
 
 Id = BigInteger().with_variant(Integer, "sqlite")
+# A text column that identifies something (a call, a queue, a fact, or the fact it refers to):
+# a value too long for it is refused, never cut, since cutting could make two values one
+# (servicelevel.store.bounds). Other text is cut to its column's size.
+KEY: dict[str, object] = {"too_long": "refuse"}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -85,8 +89,8 @@ class Call(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(200))
-    callid: Mapped[str] = mapped_column(String(80))
-    queue: Mapped[str] = mapped_column(String(80))
+    callid: Mapped[str] = mapped_column(String(80), info=KEY)
+    queue: Mapped[str] = mapped_column(String(80), info=KEY)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # answered | abandoned | timeout | exitkey | exitempty
     outcome: Mapped[str] = mapped_column(String(16))
@@ -106,8 +110,8 @@ class OpenCall(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(200), index=True)
-    callid: Mapped[str] = mapped_column(String(80))
-    queue: Mapped[str] = mapped_column(String(80))
+    callid: Mapped[str] = mapped_column(String(80), info=KEY)
+    queue: Mapped[str] = mapped_column(String(80), info=KEY)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     caller_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     ring_no_answer: Mapped[int] = mapped_column(Integer, default=0)
@@ -200,7 +204,7 @@ class QueueEvent(Base):
     line_hash: Mapped[str] = mapped_column(String(40), unique=True)
     source: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    queue: Mapped[str] = mapped_column(String(80))
+    queue: Mapped[str] = mapped_column(String(80), info=KEY)
     agent: Mapped[str] = mapped_column(String(120))
     event: Mapped[str] = mapped_column(String(40))
     data: Mapped[str] = mapped_column(Text, default="")
@@ -263,7 +267,7 @@ class Order(Base):
     __tablename__ = "orders"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    order_key: Mapped[str] = mapped_column(String(120), unique=True)
+    order_key: Mapped[str] = mapped_column(String(120), unique=True, info=KEY)
     customer_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     ordered_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     product: Mapped[str | None] = mapped_column(String(120), nullable=True)
@@ -274,8 +278,8 @@ class Return(Base):
     __tablename__ = "returns"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    return_key: Mapped[str] = mapped_column(String(120), unique=True)
-    order_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    return_key: Mapped[str] = mapped_column(String(120), unique=True, info=KEY)
+    order_key: Mapped[str | None] = mapped_column(String(120), nullable=True, info=KEY)
     returned_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     product: Mapped[str | None] = mapped_column(String(120), nullable=True)
     units: Mapped[int] = mapped_column(Integer, default=1)
@@ -285,7 +289,7 @@ class Complaint(Base):
     __tablename__ = "complaints"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    complaint_key: Mapped[str] = mapped_column(String(120), unique=True)
+    complaint_key: Mapped[str] = mapped_column(String(120), unique=True, info=KEY)
     customer_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, nullable=True)
@@ -299,8 +303,10 @@ class Survey(Base):
     __tablename__ = "surveys"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    survey_key: Mapped[str] = mapped_column(String(120), unique=True)
-    complaint_key: Mapped[str | None] = mapped_column(String(120), index=True, nullable=True)
+    survey_key: Mapped[str] = mapped_column(String(120), unique=True, info=KEY)
+    complaint_key: Mapped[str | None] = mapped_column(
+        String(120), index=True, nullable=True, info=KEY
+    )
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     score: Mapped[int] = mapped_column(Integer)
 

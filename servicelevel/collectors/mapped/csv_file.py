@@ -29,7 +29,7 @@ from servicelevel.collectors.mapped.records import RowMapper
 from servicelevel.collectors.mapped.tabular import Position, TabularImporter
 from servicelevel.config.issues import _suggest
 from servicelevel.errors import IngestError
-from servicelevel.store import ingest
+from servicelevel.store import bounds, ingest
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.runs import failure_text
 
@@ -37,8 +37,18 @@ TAIL_BYTES = 64
 
 
 def source_name(kind: str, path: str | Path) -> str:
-    """The default source name of a file import: the kind and the file's full path."""
-    return f"{kind}:{Path(path).resolve()}"
+    """The default source name of a file import: the kind and the file's full path.
+
+    A name too long for its column (a deep folder) keeps the end of the path after a digest of
+    the whole name: cut, two files could share a source, and PostgreSQL would refuse it.
+    """
+    name = f"{kind}:{Path(path).resolve()}"
+    size = bounds.limit("sources.name") or len(name)
+    if len(name) <= size:
+        return name
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    head = f"{kind}:{digest}..."
+    return head + name[len(head) - size :]
 
 
 def tail_mark(handle: IO[bytes], offset: int) -> str:

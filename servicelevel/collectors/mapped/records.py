@@ -15,6 +15,7 @@ quarantined row holds only the columns the mapping reads, with ids already hashe
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
@@ -32,11 +33,15 @@ from servicelevel.collectors.mapped.mapping import (
     FieldSpec,
     Mapping,
 )
+from servicelevel.store import bounds
+from servicelevel.store.bounds import OutOfBounds
 from servicelevel.store.ingest import CallFact, pseudonym
+from servicelevel.store.runs import failure_text
 
 HASHED = "pseudonym:"  # marks an id already replaced by its keyed hash (quarantine copies)
 UNIT_SECONDS = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}
 MAX_WAIT = timedelta(days=1)
+_EPOCH_LIMIT = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last second datetime holds
 _HMS = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2})(?:[.,](\d+))?)?$")
 _CURRENCY = re.compile(r"[\s€$£¥]|EUR|USD|GBP", re.IGNORECASE)
 
@@ -123,7 +128,20 @@ class RowMapper:
 
     # -- one row ---------------------------------------------------------------------------
     def map(self, row: AnyMapping[str, Any]) -> list[CallFact | Fact]:
-        """The facts in ``row``; RowError (the quarantine reason) when there are none."""
+        """The facts in ``row``; RowError (the quarantine reason) when there are none.
+
+        Whatever else goes wrong with one row's values (an overflow, a conversion the checks
+        did not foresee) is that row's quarantine reason too: one row never stops the batch.
+        """
+        try:
+            return self._map(row)
+        except RowError:
+            raise
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise RowError(f"the row could not be read: {failure_text(exc)}",
+                           "the row could not be read") from None  # fmt: skip
+
+    def _map(self, row: AnyMapping[str, Any]) -> list[CallFact | Fact]:
         for rule in self.mapping.skip:
             if rule.matches(row):
                 raise RowError(
@@ -170,7 +188,16 @@ class RowMapper:
         }
         if got.get("score") is None:
             return None  # no answer for this complaint
-        key = got.get("key") or f"{complaint['key']}:survey"
+        key = got.get("key")
+        if key is None:
+            try:
+                key = bounds.fit_text("surveys.survey_key", f"{complaint['key']}:survey")
+            except OutOfBounds as exc:
+                raise RowError(
+                    f"survey key: {exc.detail} (the complaint's key followed by :survey); "
+                    "map a shorter one with [survey] key",
+                    "survey key too long",
+                ) from None
         answered = got.get("answered_at") or complaint.get("resolved_at") or complaint["opened_at"]
         return Fact(
             "surveys",
@@ -201,7 +228,7 @@ class RowMapper:
             raise RowError(
                 f"wait of {wait / 3600:.1f} h: check the date and time columns", "wait over a day"
             )
-        return CallFact(
+        fact = CallFact(
             source=self.source,
             callid=v["callid"],
             queue=v["queue"],
@@ -213,6 +240,10 @@ class RowMapper:
             agent=v.get("agent"),
             caller_hash=v.get("caller"),
         )
+        try:
+            return bounds.fit_call(fact)  # the check every collector's calls pass
+        except OutOfBounds as exc:
+            raise RowError(str(exc), exc.group) from None
 
     # -- one value -------------------------------------------------------------------------
     def _is_empty(self, value: Any, spec: FieldSpec | None) -> bool:
@@ -274,17 +305,37 @@ class RowMapper:
         self, name: str, spec: FieldSpec, info: FieldInfo, raw: Any, row: AnyMapping[str, Any]
     ) -> Any:
         kind = info.type
+        try:
+            return self._checked(name, spec, info, raw, row)
+        except OutOfBounds as exc:
+            if kind in ("key", "text"):
+                raise RowError(str(exc), exc.group) from None  # the value is too long to show
+            hint = (
+                "; if it means none, list it in the field's empty values"
+                if kind == "datetime" and not info.required
+                else ""
+            )  # a "9999-12-31" that stands for "not yet"
+            raise RowError(
+                f"{name}: {_show(raw)} in {spec.describe()} is {exc.detail}{hint}", exc.group
+            ) from None
+
+    def _checked(
+        self, name: str, spec: FieldSpec, info: FieldInfo, raw: Any, row: AnyMapping[str, Any]
+    ) -> Any:
+        """The value of one field, within the bounds of the store (or `OutOfBounds`)."""
+        kind = info.type
         if kind == "datetime":
-            return self._datetime(name, spec, raw, row)
+            try:
+                moment = self._datetime(name, spec, raw, row)
+            except OverflowError:  # a time zone shift past year 9999
+                raise OutOfBounds(
+                    name, f"out of range ({bounds.SPAN})", f"{name} out of range"
+                ) from None
+            return bounds.check_time(moment, name)
         if kind == "seconds":
-            seconds = _seconds(raw, spec.unit, self.mapping.decimal)
-            if seconds < 0:
-                raise RowError(
-                    f"{name}: {_show(raw)} in {spec.describe()} is negative", f"{name} negative"
-                )
-            return seconds
+            return bounds.check_seconds(_seconds(raw, spec.unit, self.mapping.decimal), name)
         if kind == "units":
-            units = _number(raw, self.mapping.decimal)
+            units = bounds.check_number(_number(raw, self.mapping.decimal), name)
             if units != int(units) or units < 0:
                 raise RowError(
                     f"{name}: {_show(raw)} in {spec.describe()} is not a whole number >= 0",
@@ -292,9 +343,11 @@ class RowMapper:
                 )
             return int(units)
         if kind == "money":
-            return _number(_CURRENCY.sub("", str(raw)), self.mapping.decimal)
+            return bounds.check_number(
+                _number(_CURRENCY.sub("", str(raw)), self.mapping.decimal), name
+            )
         if kind == "score":
-            score = _number(raw, self.mapping.decimal)
+            score = bounds.check_number(_number(raw, self.mapping.decimal), name)
             if score != int(score) or not 1 <= score <= 5:
                 raise RowError(
                     f"{name}: {_show(raw)} in {spec.describe()} is not a score from 1 to 5",
@@ -313,11 +366,8 @@ class RowMapper:
         text = str(raw).strip()
         if kind == "customer":
             return text[len(HASHED) :] if text.startswith(HASHED) else pseudonym(text)
-        if kind == "key":
-            if len(text) > info.length:
-                raise RowError(f"{name}: longer than {info.length} characters", f"{name} too long")
-            return text
-        return text[: info.length]
+        # A key too long for its column quarantines the row; other text is cut (bounds).
+        return bounds.fit_text(info.column, text, name) if info.column else text
 
     def _datetime(
         self, name: str, spec: FieldSpec, raw: Any, row: AnyMapping[str, Any]
@@ -349,6 +399,8 @@ class RowMapper:
         fmt = spec.format or self.mapping.datetime_format
         if fmt in ("epoch", "epoch_ms"):
             seconds = float(text) / (1000 if fmt == "epoch_ms" else 1)
+            if not (math.isfinite(seconds) and 0 <= seconds <= _EPOCH_LIMIT):
+                raise OverflowError("epoch out of range")  # else ValueError, even OSError
             return datetime.fromtimestamp(seconds, UTC)
         if fmt:
             try:
