@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from servicelevel.store import bulk
+from servicelevel.store import bounds, bulk
 from servicelevel.store.call_columns import CallColumns, column_deltas, write_call_columns
 from servicelevel.store.rollups import IntervalDelta, RollupSpec, add_call, apply_deltas
 from servicelevel.store.runs import (
@@ -57,6 +57,7 @@ __all__ = [  # the columnar path and the run bookkeeping live in their own modul
     "pseudonym",
     "quarantine",
     "resolved_keys",
+    "row_fingerprint",
     "save_position",
     "set_talk_times",
     "start_run",
@@ -329,15 +330,60 @@ def write_events(session: Session, events: Sequence[dict[str, object]]) -> int:
     return duplicates + len(existing)
 
 
-def quarantine(session: Session, source: str, rows: Sequence[tuple[str, str, str]]) -> list[bool]:
+def row_fingerprint(
+    source: str, location: str, reason: str, raw: str, text: str = "", occurrence: int = 0
+) -> str:
+    """Which row of which source a quarantined row is: the same row read again has the same.
+
+    ``raw`` is what the quarantine keeps of the row; ``text`` the row's own text when nothing
+    of it is kept (a record that could not be split into columns): only its digest enters,
+    keyed with the pseudonym key when there is one, since a short line may be a phone number.
+    ``occurrence`` tells apart identical rows at one place (an SQL source's rows sharing a
+    watermark value). Migration r0140 computes the same for rows without ``text``: change
+    neither alone.
+    """
+    digest = hashlib.sha256()
+    for part in (source, location, reason, raw):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    if text:
+        data = text.encode("utf-8", "surrogatepass")
+        key = os.environ.get(PSEUDONYM_ENV)
+        own = hmac.new(key.encode(), data, hashlib.sha256) if key else hashlib.sha256(data)
+        digest.update(b"text:" + own.digest())
+    if occurrence:
+        digest.update(f"#{occurrence}".encode())
+    return digest.hexdigest()
+
+
+def quarantine(
+    session: Session,
+    source: str,
+    rows: Sequence[tuple[str, str, str]],
+    *,
+    texts: Sequence[str] | None = None,
+) -> list[bool]:
     """Keep unusable rows as (location, reason, raw) so they can be explained and replayed.
 
-    Returns, row by row, whether the same raw line was already quarantined for the same reason
-    (the same lines read again, e.g. a rotated file under its new name): those are duplicates
-    and are not listed twice. All empty lines are the same line.
+    Returns, row by row, whether it was already quarantined (the same row read again): those
+    are duplicates and are not listed twice. Location and reason are cut to their columns.
+
+    With ``texts`` (one per row: the row's text when ``raw`` keeps none of it, else ""), a row
+    is the same only if it is the same row of the same source at the same place, for the same
+    reason (:func:`row_fingerprint`): so each file's accounting holds on its own, and only a
+    re-read counts as duplicates. Without, the same raw line quarantined for the same reason by
+    any source is the same (a rotated queue_log read under its new name), and all empty lines
+    are one line.
     """
     if not rows:
         return []
+    rows = [
+        (bounds.fit_text("quarantine.location", loc), bounds.fit_text("quarantine.reason", reason),
+         raw)
+        for loc, reason, raw in rows
+    ]  # fmt: skip
+    if texts is not None:
+        return _quarantine_rows(session, source, rows, texts)
     raws = sorted({raw for _, _, raw in rows})
     known: set[tuple[str, str]] = set()
     for start in range(0, len(raws), _CHUNK):
@@ -364,3 +410,31 @@ def quarantine(session: Session, source: str, rows: Sequence[tuple[str, str, str
     if new:
         session.execute(insert(Quarantine), new)
     return seen
+
+
+def _quarantine_rows(
+    session: Session, source: str, rows: Sequence[tuple[str, str, str]], texts: Sequence[str]
+) -> list[bool]:
+    """:func:`quarantine` by fingerprint (the rows already fitted to their columns)."""
+    occurrences: dict[tuple[str, str, str, str], int] = {}
+    prints = []
+    for (loc, reason, raw), text in zip(rows, texts, strict=True):
+        n = occurrences.get((loc, reason, raw, text), 0)
+        occurrences[(loc, reason, raw, text)] = n + 1
+        prints.append(row_fingerprint(source, loc, reason, raw, text, n))
+    wanted = sorted(set(prints))
+    known: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        part = wanted[start : start + _CHUNK]
+        query = select(Quarantine.fingerprint).where(Quarantine.fingerprint.in_(part))
+        known.update(f for f in session.execute(query).scalars() if f is not None)
+    now = datetime.now(UTC)
+    new = [
+        {"source": source, "location": loc, "reason": reason, "raw": raw,
+         "quarantined_at": now, "fingerprint": fingerprint}
+        for (loc, reason, raw), fingerprint in zip(rows, prints, strict=True)
+        if fingerprint not in known
+    ]  # fmt: skip
+    if new:
+        session.execute(insert(Quarantine), new)
+    return [fingerprint in known for fingerprint in prints]

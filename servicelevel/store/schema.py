@@ -222,6 +222,10 @@ class Quarantine(Base):
     raw: Mapped[str] = mapped_column(Text)
     quarantined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Which row this is: its source, its place, its reason and its text, digested
+    # (servicelevel.store.ingest.row_fingerprint). The same fingerprint again is a re-read of
+    # the same row, a duplicate; NULL for rows matched on (raw, reason) instead (queue_log).
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
 
 
 class IngestRun(Base):

@@ -83,6 +83,13 @@ class _Lines:
         self.line += 1
         return raw.decode(self.encoding, "surrogateescape")
 
+    def text(self, start: int) -> str:
+        """The text read from byte ``start`` to here (a record's lines); the reading goes on."""
+        self.handle.seek(start)
+        data = self.handle.read(self.offset - start)
+        self.handle.seek(self.offset)
+        return data.decode(self.encoding, "surrogateescape")
+
 
 def read_header(handle: IO[bytes], mapping: Mapping) -> tuple[list[str], int, int]:
     """(column names, byte offset after the header, lines up to it)."""
@@ -176,7 +183,7 @@ def import_csv(
 
         try:
             while True:
-                start_line = lines.line + 1
+                start_line, start = lines.line + 1, lines.offset
                 try:
                     record = next(reader)
                 except StopIteration:
@@ -185,7 +192,9 @@ def import_csv(
                     if not final and "unexpected end of data" in str(exc):
                         lines.handle.seek(committed)
                         break  # a quoted field still being written
-                    importer.add_broken(f"{path.name}:{start_line}", f"unreadable CSV: {exc}")
+                    importer.add_broken(
+                        f"{path.name}:{start_line}", f"unreadable CSV: {exc}", lines.text(start)
+                    )
                     committed = lines.offset
                     continue
                 committed = lines.offset
@@ -193,9 +202,14 @@ def import_csv(
                 if not record or record == [""]:
                     continue  # a blank line is not a row
                 if len(record) != width:
-                    importer.add_broken(where, f"{len(record)} fields where the header has {width}")
+                    importer.add_broken(
+                        where, f"{len(record)} fields where the header has {width}",
+                        lines.text(start),
+                    )  # fmt: skip
                 elif not _decodes(record):
-                    importer.add_broken(where, f"not valid {mapping.encoding} text")
+                    importer.add_broken(
+                        where, f"not valid {mapping.encoding} text", lines.text(start)
+                    )
                 else:
                     importer.add(where, dict(zip(header, record, strict=True)))
                 if importer.full:

@@ -44,7 +44,7 @@ class _Row:
     location: str
     row: Mapping[str, Any] | None
     problem: str | None = None  # set for rows that could not even be split into columns
-    raw: str = ""
+    text: str = ""  # such a row's own text: not kept, only digested to tell it from others
     replay_id: int | None = None  # the quarantine row this is a replay of
 
 
@@ -105,10 +105,15 @@ class TabularImporter:
         self.result.read += 1
         self.rows.append(_Row(location, row, replay_id=replay_id))
 
-    def add_broken(self, location: str, problem: str, raw: str = "") -> None:
-        """A row that could not be split into columns (bad quoting, wrong field count)."""
+    def add_broken(self, location: str, problem: str, text: str = "") -> None:
+        """A row that could not be split into columns (bad quoting, wrong field count).
+
+        Nothing of it is kept (a name can sit in any misaligned field); ``text``, its own text,
+        only tells it apart from the other rows quarantined at the same place for the same
+        reason (another day's export under the same name).
+        """
         self.result.read += 1
-        self.rows.append(_Row(location, None, problem, raw))
+        self.rows.append(_Row(location, None, problem, text))
 
     def flush(
         self,
@@ -124,7 +129,7 @@ class TabularImporter:
         for item in rows:
             if item.row is None:
                 reason = item.problem or "unreadable row"
-                quarantined.append((item, reason, reason, item.raw))
+                quarantined.append((item, reason, reason, ""))
                 continue
             try:
                 mapped.append((item, self.mapper.map(item.row)))
@@ -155,10 +160,13 @@ class TabularImporter:
                         self.newest = at
                 if item.replay_id is not None:
                     replayed.append(item.replay_id)
+            # Matched by source, place, reason and text: only a re-read of the same row is a
+            # duplicate, so each file's read = stored + duplicates + quarantined holds.
             known = ingest.quarantine(
                 session,
                 self.source,
-                [(item.location[:200], reason[:300], raw) for item, reason, _, raw in quarantined],
+                [(item.location, reason, raw) for item, reason, _, raw in quarantined],
+                texts=[item.text for item, _, _, _ in quarantined],
             )
             for (item, _, group, _), seen in zip(quarantined, known, strict=True):
                 if seen and item.replay_id is None:
