@@ -147,7 +147,7 @@ def split_batch(
     pipes = np.bincount(marked_line[is_pipe], minlength=n)[:n]
     fields = pipes + 1
     width = int(fields.max())
-    if width > MAX_FIELDS:
+    if width < 5 or width > MAX_FIELDS:  # no line has the five fields of a call's line
         return _all_slow(starts, ends)
     frame = pd.read_csv(
         io.BytesIO(buf),

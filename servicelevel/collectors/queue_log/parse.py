@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from servicelevel.store import ingest
 
@@ -51,6 +51,10 @@ OTHER_EVENTS = frozenset(
     }
 )  # fmt: skip
 MAX_FUTURE = timedelta(days=1)  # a line dated later than this is a wrong clock, not a call
+# The last second a datetime can hold (9999-12-31 23:59:59 UTC): a Unix time past it is no time
+# at all (a time in milliseconds, a corrupt field), refused here so that no later step meets it.
+MAX_EPOCH = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+NUL_REASON = "NUL byte in the line: a damaged file, or not a text queue_log (UTF-16?)"
 
 
 @dataclass(slots=True)
@@ -72,20 +76,16 @@ class LineError(ValueError):
 
 
 def parse_line(raw: str, location: str) -> Line:
+    if "\x00" in raw:  # no PostgreSQL text holds it: the line could not even be quarantined
+        raise LineError(NUL_REASON)
     parts = raw.rstrip("\r\n").split("|")
     if len(parts) < 5:
         raise LineError(
             f"missing fields: expected at least 5 '|'-separated fields, got {len(parts)}"
         )
     stamp, callid, queue, agent, event = parts[:5]
-    try:
-        epoch = int(float(stamp)) if "." in stamp else int(stamp)
-    except ValueError:
-        raise LineError(f"bad timestamp: {stamp[:30]!r} is not a Unix time") from None
-    if epoch <= 0:
-        raise LineError(f"bad timestamp: {epoch} is not a Unix time")
     return Line(
-        epoch,
+        unix_time(stamp),
         callid.strip(),
         queue.strip(),
         agent.strip(),
@@ -94,6 +94,27 @@ def parse_line(raw: str, location: str) -> Line:
         location,
         raw.rstrip("\r\n"),
     )
+
+
+def unix_time(stamp: str) -> int:
+    """The whole seconds of a line's first field, or LineError: every value it returns is a
+    datetime (``1.0e400``, ``nan`` and ``99999999999999999999`` are refused, never raised)."""
+    try:
+        if "." in stamp:
+            number = float(stamp)
+            if not math.isfinite(number):  # int() of it would raise OverflowError
+                raise ValueError(stamp)
+            epoch = int(number)
+        else:
+            epoch = int(stamp)  # ValueError past 4300 digits too
+    except ValueError:
+        raise LineError(f"bad timestamp: {stamp[:30]!r} is not a Unix time") from None
+    if epoch <= 0:
+        raise LineError(f"bad timestamp: {epoch} is not a Unix time")
+    if epoch > MAX_EPOCH:
+        hint = " (milliseconds?)" if epoch // 1000 <= MAX_EPOCH else ""
+        raise LineError(f"bad timestamp: {stamp[:30]!r} is after the year 9999{hint}")
+    return epoch
 
 
 def calltime(line: Line) -> float | None:
@@ -123,8 +144,10 @@ HASHED = "pseudonym:"  # a caller id already replaced by its keyed hash (quarant
 
 
 def without_caller_number(raw: str) -> str:
-    """A quarantined ENTERQUEUE keeps its caller id only as a keyed hash: phone numbers are
-    personal data and never stored."""
+    """A quarantined line as it is stored: an ENTERQUEUE keeps its caller id only as a keyed
+    hash (phone numbers are personal data and never stored), and a NUL byte is shown as ``␀``
+    (U+2400; no PostgreSQL text holds a NUL)."""
+    raw = raw.replace("\x00", "\u2400")
     parts = raw.split("|")
     if len(parts) > 6 and parts[4].strip().upper() == "ENTERQUEUE" and parts[6].strip():
         if not parts[6].startswith(HASHED):

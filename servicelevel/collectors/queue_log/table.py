@@ -15,6 +15,7 @@ source's ``timezone`` (Asterisk writes the server's local time), or a Unix time.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,8 +49,10 @@ def _epoch(value: Any, tz: ZoneInfo) -> str:
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=tz)
         return str(int(moment.timestamp()))
-    if isinstance(value, (int, float)):
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return str(int(value))
+    if isinstance(value, float):
+        return str(value)  # inf, nan: parse_line quarantines it as a bad timestamp
     text = str(value or "").strip()
     if text.replace(".", "", 1).isdigit():
         return text.split(".")[0]
