@@ -15,34 +15,35 @@ after a restart, exactly which lines are already stored. Three cases:
 A file under the same name and inode but with other content (inode numbers are reused) fails
 the fingerprint check and is read from its start. Compressed rotations (``.gz``...) are not
 read: when the file we stopped in is gone, the run says so in a note instead of guessing.
-A last line without a newline is left for the next pass (Asterisk may be writing it).
+A last line without a newline is left for the next pass (Asterisk may be writing it), in the
+live file always, in a rotated one until it has settled: the rule of :mod:`.reading`, which the
+one-off import follows too.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.mapped.tabular import close_interrupted_runs
-from servicelevel.collectors.queue_log.importer import COLLECTOR, QueueLogImporter, source_name
-from servicelevel.collectors.queue_log.parse import decode
+from servicelevel.collectors.queue_log.importer import QueueLogImporter, source_name
+from servicelevel.collectors.queue_log.reading import (
+    WholeLines,
+    matches,
+    resumes_at,
+    settled_size,
+)
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
 
-TAIL_BYTES = 64
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4")
-SETTLE_SECONDS = 5.0  # a rotated file written to this recently may still get its last line
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +54,6 @@ class Segment:
     inode: int
     start: int
     complete: bool  # rotated away: a last line without a newline is still a line
-
-
-def fingerprint(handle: IO[bytes], offset: int) -> str:
-    """``tail:<offset>:<hash of the bytes before offset>``."""
-    start = max(0, offset - TAIL_BYTES)
-    handle.seek(start)
-    digest = hashlib.sha1(handle.read(offset - start)).hexdigest()[:20]
-    return f"tail:{offset}:{digest}"
-
-
-def _matches(path: Path, offset: int, mark: str | None) -> bool:
-    if not mark or not mark.startswith(f"tail:{offset}:"):
-        return False
-    try:
-        with path.open("rb") as handle:
-            return fingerprint(handle, offset) == mark
-    except OSError:
-        return False
 
 
 def rotated_siblings(path: Path) -> list[tuple[Path, os.stat_result]]:
@@ -132,18 +115,14 @@ class QueueLogFollower:
         if inode is None:
             return [Segment(self.path, current.st_ino, 0, False)] if current else []
         if current is not None and current.st_ino == inode:
-            if current.st_size >= offset and (
-                not offset
-                or not (mark or "").startswith(f"tail:{offset}:")
-                or _matches(self.path, offset, mark)
-            ):
+            if resumes_at(self.path, current.st_size, offset, mark):
                 return [Segment(self.path, inode, offset, False)]  # it grew (or nothing new)
             # Truncated (copytruncate), perhaps written again past our offset: finish the copy.
             copy = next(
                 (
                     (p, st)
                     for p, st in reversed(rotated_siblings(self.path))
-                    if st.st_size >= offset and _matches(p, offset, mark)
+                    if st.st_size >= offset and matches(p, offset, mark)
                 ),
                 None,
             )
@@ -196,36 +175,14 @@ class QueueLogFollower:
         with handle:
             if os.fstat(handle.fileno()).st_ino != segment.inode:
                 return False  # replaced between plan and open: plan again next time
-            end = segment.start
-            complete = segment.complete
-            if complete:
-                age = time.time() - os.fstat(handle.fileno()).st_mtime
-                complete = age >= SETTLE_SECONDS
-            for raw, start, end in _lines(handle, segment.start, complete):
-                where = f"{segment.path.name}@{start}"
-                if raw.strip():
-                    self.importer.feed_raw(decode(raw), where)
-                else:
-                    self.importer.batch.lines += 1
-                    self.importer.result.read += 1
-                    self.importer._quarantine(where, "empty line", "")
-                if self.importer.batch.lines >= self.importer.batch_lines:
-                    self._flush((segment.inode, end, handle))
-            self._flush((segment.inode, end, handle))
-            return not segment.complete or end >= os.fstat(handle.fileno()).st_size
-
-    def _flush(self, at: tuple[int, int, IO[bytes]]) -> None:
-        inode, offset, handle = at
-        mark = fingerprint(handle, offset)
-        handle.seek(offset)
-
-        def save_mark(session: Session) -> None:
-            ingest.save_position(
-                session, self.name, collector=COLLECTOR, kind="calls",
-                inode=inode, offset=offset, watermark=mark,
+            complete_at = settled_size(handle) if segment.complete else None
+            lines = WholeLines(
+                handle, segment.start, complete_at=complete_at,
+                batch_lines=self.importer.batch_lines,
             )  # fmt: skip
-
-        self.importer.flush(position=(inode, offset), also=save_mark)
+            self.importer.feed_file(handle, segment.inode, lines, file_name=segment.path.name)
+            self.importer.flush_at(handle, segment.inode, lines.end)
+            return not segment.complete or lines.end >= os.fstat(handle.fileno()).st_size
 
     def close(self) -> None:
         """Commit what is pending and finish the run."""
@@ -245,15 +202,3 @@ class QueueLogFollower:
                 stop.wait(interval)
         finally:
             self.close()
-
-
-def _lines(handle: IO[bytes], offset: int, complete: bool) -> Iterator[tuple[bytes, int, int]]:
-    """(line, start, end); a last line without a newline only when the file is complete."""
-    handle.seek(offset)
-    position = offset
-    for raw in handle:
-        if not raw.endswith(b"\n") and not complete:
-            return
-        end = position + len(raw)
-        yield raw, position, end
-        position = end

@@ -10,16 +10,22 @@ and nothing is counted twice across a kill or a re-import.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO
 
-import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.queue_log.parse import COLLECTOR, calltime
+from servicelevel.collectors.queue_log.reading import (
+    WholeLines,
+    fingerprint,
+    resumes_at,
+    settled_size,
+)
 from servicelevel.collectors.queue_log.state import CallStates, _Batch
 from servicelevel.store import ingest
 from servicelevel.store.ingest import CallFact, CallKey
@@ -27,7 +33,6 @@ from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.rollups_job import ensure_rollups
 
 BATCH_LINES = 250_000  # lines per transaction of import_file: few round trips, bounded memory
-READ_BYTES = 1 << 24
 
 
 class QueueLogImporter(CallStates):
@@ -85,16 +90,50 @@ class QueueLogImporter(CallStates):
                 continue
             self._expire(fact, f"ENTERQUEUE never closed after {self.expire_open_after}")
 
+    def feed_file(
+        self,
+        handle: IO[bytes],
+        inode: int,
+        lines: WholeLines,
+        *,
+        file_name: str,
+        line_no: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Feed the batches of ``lines`` (of the open file ``inode``), committing each full batch
+        with the file position reached; the caller flushes the rest.
+
+        ``line_no`` is the number of the first line when known (a read from the start): the
+        quarantine then names lines by number, else by byte offset. ``progress`` gets the
+        offset after each commit.
+        """
+        for buf, start in lines:
+            self.feed_lines(buf, start, line_no, file_name)
+            if line_no is not None:
+                line_no += buf.count(b"\n") + (not buf.endswith(b"\n"))
+            if self.batch.lines >= self.batch_lines:
+                self.flush_at(handle, inode, lines.end)
+                if progress is not None:
+                    progress(lines.end)
+
+    def flush_at(self, handle: IO[bytes], inode: int, offset: int, *, final: bool = False) -> None:
+        """:meth:`flush` with a file position: its inode, offset and the fingerprint of the bytes
+        before the offset (:mod:`.reading`), which tells the next run whether to resume there."""
+        mark = fingerprint(handle, offset)
+        self.flush(position=(inode, offset), mark=mark, final=final)
+
     def flush(
         self,
         *,
         position: tuple[int, int] | None = None,
+        mark: str | None = None,
         final: bool = False,
         also: Callable[[Session], None] | None = None,
     ) -> None:
         """Write the batch, the counters and the position in one transaction.
 
-        ``also`` makes more writes in the same transaction (a table reader's watermark).
+        ``mark`` is the position's fingerprint; ``also`` makes more writes in the same
+        transaction (a table reader's watermark).
         """
         if final:
             self.expire_stale()
@@ -165,7 +204,7 @@ class QueueLogImporter(CallStates):
                 inode, offset = position
                 ingest.save_position(
                     session, self.source, collector=COLLECTOR, kind="calls",
-                    inode=inode, offset=offset, last_event_at=self.newest,
+                    inode=inode, offset=offset, watermark=mark, last_event_at=self.newest,
                 )  # fmt: skip
             ingest.mark_source(session, self.source, collector=COLLECTOR, kind="calls")
             if also is not None:
@@ -235,37 +274,6 @@ class QueueLogImporter(CallStates):
             ingest.mark_source(session, self.source, collector=COLLECTOR, kind="calls", error=error)
 
 
-def _read_batches(
-    handle, offset: int, final: bool, batch_lines: int
-) -> Iterator[tuple[bytes, int]]:
-    """Yield (whole lines, file offset) of at most ``batch_lines`` lines each.
-
-    A trailing partial line is left unless ``final``.
-    """
-    handle.seek(offset)
-    buf, start, eof = b"", offset, False
-    while True:
-        while not eof and buf.count(b"\n") < batch_lines:
-            more = handle.read(READ_BYTES)
-            if more:
-                buf += more
-            else:
-                eof = True
-        if not buf:
-            return
-        newlines = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 10)
-        if len(newlines) >= batch_lines:
-            cut = int(newlines[batch_lines - 1]) + 1
-        elif final:
-            cut = len(buf)
-        else:
-            cut = int(newlines[-1]) + 1 if len(newlines) else 0
-        if cut == 0:
-            return
-        yield buf[:cut], start
-        start, buf = start + cut, buf[cut:]
-
-
 def source_name(path: Path) -> str:
     return str(path.resolve())
 
@@ -280,11 +288,14 @@ def import_file(
     batch_lines: int = BATCH_LINES,
     now: datetime | None = None,
 ) -> RunResult:
-    """Import ``path`` from where the last run stopped (offset + inode), in committed batches.
+    """Import ``path`` from where the last run stopped, in committed batches.
 
-    ``final`` means the file is complete (a one-off import): a last line without a newline is
-    read and calls still open after ``expire_open_after`` are quarantined. A live follower passes
-    ``final=False``.
+    The run resumes at the saved offset when the file only grew since, else reads it from its
+    start (:mod:`.reading`; the lines read again are duplicates). ``final`` means a one-off
+    import: calls still open after ``expire_open_after`` are quarantined, and a last line
+    without a newline is read as it is once the file has settled (not modified for
+    ``SETTLE_SECONDS``); until then it is left unread, said in a note, and read by the next
+    run. A live follower passes ``final=False``: such a line always waits for its newline.
 
     Each batch of ``batch_lines`` lines is split by :mod:`queue_log_columnar`: ordinary calls
     are paired for the whole batch at once, every other line goes through the state machine;
@@ -297,7 +308,11 @@ def import_file(
     with Session(engine) as session:
         known = ingest.get_source(session, name)
         offset = 0
-        if known is not None and known.inode == stat.st_ino and (known.offset or 0) <= stat.st_size:
+        if (
+            known is not None
+            and known.inode == stat.st_ino
+            and resumes_at(path, stat.st_size, known.offset or 0, known.watermark)
+        ):
             offset = known.offset or 0
     if not final and known is not None and offset == stat.st_size:
         # A follower with nothing new: the source is alive, no run worth a row.
@@ -310,21 +325,23 @@ def import_file(
         from tqdm import tqdm
 
         bar = tqdm(total=stat.st_size, initial=offset, unit="B", unit_scale=True, desc=path.name)
-    line_no = 1 if offset == 0 else None  # number of the next line, when known
-    end = offset
-    file_name = path.name
+
+    def advance(end: int) -> None:
+        if bar is not None:
+            bar.update(max(end - bar.n, 0))
+
     try:
         with path.open("rb") as handle:
-            for buf, start in _read_batches(handle, offset, final, batch_lines):
-                importer.feed_lines(buf, start, line_no, file_name)
-                end = start + len(buf)
-                if line_no is not None:
-                    line_no += buf.count(b"\n") + (not buf.endswith(b"\n"))
-                if importer.batch.lines >= batch_lines:
-                    importer.flush(position=(stat.st_ino, end))
-                    if bar is not None:
-                        bar.update(end - bar.n)
-        importer.flush(position=(stat.st_ino, end), final=final)
+            complete_at = settled_size(handle) if final else None
+            lines = WholeLines(handle, offset, complete_at=complete_at, batch_lines=batch_lines)
+            importer.feed_file(
+                handle, stat.st_ino, lines, file_name=path.name,
+                line_no=1 if offset == 0 else None, progress=advance,
+            )  # fmt: skip
+            if note := lines.note():
+                importer.result.notes.append(note)
+            importer.flush_at(handle, stat.st_ino, lines.end, final=final)
+            advance(lines.end)
         if not final:
             with Session(engine) as session, session.begin():
                 assert importer.result.run_id is not None
@@ -334,6 +351,5 @@ def import_file(
         raise
     finally:
         if bar is not None:
-            bar.update(max(end - bar.n, 0))
             bar.close()
     return importer.result

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, text
 from servicelevel.collectors.base import RunResult
 from servicelevel.collectors.queue_log import columnar as queue_log_columnar
 from servicelevel.collectors.queue_log import importer as asterisk_queue_log
+from servicelevel.collectors.queue_log.follow import QueueLogFollower
 from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 
@@ -261,6 +262,41 @@ def test_a_log_read_in_pieces_and_again_is_stored_as_the_state_machine_stores_it
     assert_same(fast, slow)
     assert fast_runs == slow_runs
     assert "duplicates 0," not in fast_runs[-1]
+
+
+def test_a_followed_log_is_stored_as_the_state_machine_stores_it(new_url, monkeypatch, tmp_path):
+    """The follower reads through the columnar path too: a file growing by pieces that end in
+    half lines, a rotation, and a copy of it all read again."""
+    lines = generated_log(6, 300)
+    data = "".join(f"{line}\n" for line in lines).encode()
+    log = tmp_path / "queue_log"
+    rotated_at = data.index(b"\n", 7000) + 1  # Asterisk rotates between two lines
+    cuts = [0, 1000, 1001, rotated_at, len(data) // 2, len(data)]
+
+    def steps(engine: Engine) -> list[RunResult]:
+        log.write_bytes(b"")
+        for old in tmp_path.glob("queue_log.*"):
+            old.unlink()
+        results = []
+        for i, (a, b) in enumerate(itertools.pairwise(cuts)):
+            with log.open("ab") as handle:
+                handle.write(data[a:b])
+            if i == 2:
+                log.rename(tmp_path / "queue_log.1")
+                os.utime(tmp_path / "queue_log.1", (1, 1))  # long settled
+                log.write_bytes(b"")
+            follower = QueueLogFollower(engine, log, SPEC, batch_lines=97, now=NOW)
+            follower.run_once()
+            follower.close()
+            results.append(follower.result)
+        return results
+
+    fast, slow, fast_runs, slow_runs = import_both(new_url, monkeypatch, steps)
+    assert len(fast["calls"]) > 150
+    for both in (fast, slow):  # each run made its files anew: other inodes
+        both["sources"] = [(name, offset, at) for name, _, offset, at in both["sources"]]
+    assert_same(fast, slow)
+    assert fast_runs == slow_runs
 
 
 @pytest.mark.parametrize("batch_lines", [2, 3, 5])
