@@ -53,7 +53,7 @@ class Segment:
     path: Path
     inode: int
     start: int
-    complete: bool  # rotated away: a last line without a newline is still a line
+    complete: bool  # rotated away: once settled, a last line without a newline is a line
 
 
 def rotated_siblings(path: Path) -> list[tuple[Path, os.stat_result]]:
