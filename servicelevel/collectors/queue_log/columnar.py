@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from servicelevel.store import bounds
 from servicelevel.store.ingest import CallColumns
 
 ENTER, OUTCOME, RING, TALK = 1, 2, 3, 4
@@ -172,6 +173,10 @@ def split_batch(
     ok &= (epoch > 0) & (epoch <= surely_past)
     ok &= (callid != "") & (queue != "") & (queue != "NONE")
     ok &= ~pd.Series(callid).isin(list(_NONE_CALLIDS)).to_numpy()
+    # Values too long for their column go the slow way, where parse_line refuses a long id or
+    # queue and cuts a long agent name: in a PostgreSQL COPY one would abort the whole batch.
+    for name, values in (("calls.callid", callid), ("calls.queue", queue), ("calls.agent", agent)):
+        ok &= ~bounds.too_long(name, values)
 
     # Group the lines by (callid, queue), each group in file order.
     cid_codes, _ = pd.factorize(callid)

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from servicelevel.store import ingest
+from servicelevel.store import bounds, ingest
 
 COLLECTOR = "asterisk-queue-log"
 OUTCOME_EVENTS = {
@@ -84,11 +84,17 @@ def parse_line(raw: str, location: str) -> Line:
             f"missing fields: expected at least 5 '|'-separated fields, got {len(parts)}"
         )
     stamp, callid, queue, agent, event = parts[:5]
+    try:  # the store's column sizes, alike on SQLite and PostgreSQL (store.bounds)
+        callid = bounds.fit_text("calls.callid", callid.strip(), "callid")
+        queue = bounds.fit_text("calls.queue", queue.strip(), "queue")
+        agent = bounds.fit_text("calls.agent", agent.strip(), "agent")
+    except bounds.OutOfBounds as exc:
+        raise LineError(str(exc)) from None
     return Line(
         unix_time(stamp),
-        callid.strip(),
-        queue.strip(),
-        agent.strip(),
+        callid,
+        queue,
+        agent,
         event.strip().upper(),
         parts[5:],
         location,

@@ -34,6 +34,7 @@ from servicelevel.errors import IngestError
 from servicelevel.store import ingest
 from servicelevel.store.engine import resolve_url
 from servicelevel.store.rollups import RollupSpec
+from servicelevel.store.runs import failure_text
 
 BASE_COLUMNS = ("time", "callid", "queuename", "agent", "event")
 DATA_COLUMNS = ("data1", "data2", "data3", "data4", "data5")
@@ -78,7 +79,7 @@ def import_queue_log_table(
     """Read the rows past the saved watermark; ``final`` also takes the newest time group."""
     name = name or default_name(url, table)
     try:
-        source = create_engine(resolve_url(url))
+        source = create_engine(resolve_url(url), hide_parameters=True)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         raise IngestError(
             f"{name}: cannot open {make_url(url).render_as_string()}: {exc}"
@@ -123,8 +124,8 @@ def import_queue_log_table(
                 if pending and (final or not ties):
                     fed = _feed(importer, table, order.name, pending, tz, has_split)
         except SQLAlchemyError as exc:
-            importer.finish_failed(f"reading {table}: {exc}")
-            raise IngestError(f"{name}: reading {table} failed: {exc}") from None
+            importer.finish_failed(f"reading {table}: {failure_text(exc)}")
+            raise IngestError(f"{name}: reading {table} failed: {failure_text(exc)}") from None
         importer.flush(final=True, also=_saver(name, fed) if fed is not None else None)
         return importer.result
     finally:

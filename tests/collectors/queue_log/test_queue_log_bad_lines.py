@@ -231,3 +231,37 @@ def test_bad_lines_quarantined_in_a_sqlite_file_survive_the_process(tmp_path: Pa
             assert session.get(Source, str(log.resolve())).offset == log.stat().st_size
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("batch_lines", [1, 250_000])
+def test_values_too_long_for_their_column_cost_only_their_call_on_both_databases(
+    engine, tmp_path, batch_lines
+):
+    """Issue 11, finding 4: an 81-character queue aborted PostgreSQL's COPY of the whole batch
+    (SQLite stored it). A queue or call id too long for its column is refused (cut, two could
+    become one); a long agent name is cut to its column (store.bounds), alike on both."""
+    long_queue = "q" * 81
+    long_agent = "SIP/" + "a" * 300
+    first = first_time(GOOD)
+    extra = [
+        f"{first}|long.1|{long_queue}|NONE|ENTERQUEUE||caller|1",
+        f"{first}|{'c' * 81}|sales|NONE|ENTERQUEUE||caller|1",
+        f"{first}|agent.1|sales|NONE|ENTERQUEUE||caller|1",
+        f"{first + 5}|agent.1|sales|{long_agent}|CONNECT|5|x|2",
+        f"{first + 65}|agent.1|sales|{long_agent}|COMPLETECALLER|5|60|1",
+    ]
+    log = tmp_path / "queue_log"
+    log.write_text(text(GOOD + extra))
+    result = import_file(engine, log, SPEC, now=NOW, batch_lines=batch_lines)
+    check_run(engine, result)
+    assert result.quarantined == 2, result.summary()
+    assert stored(engine) == {c.callid for c in calls(6)} | {"agent.1"}
+    kept = set(reasons(engine).values())
+    assert kept == {"queue: longer than 80 characters", "callid: longer than 80 characters"}
+    with Session(engine) as session:
+        agent = session.execute(select(Call.agent).where(Call.callid == "agent.1")).scalar_one()
+    assert agent is not None and long_agent.startswith(agent) and len(agent) < len(long_agent)
+
+
+def first_time(lines: list[str]) -> int:
+    return int(lines[0].split("|", 1)[0])
