@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 import tomlkit
+from sqlalchemy.orm import Session
 from tomlkit.exceptions import TOMLKitError
 
 from servicelevel.cli.options import (
@@ -19,6 +20,7 @@ from servicelevel.cli.options import (
     targets_option,
 )
 from servicelevel.config import ConfigIssue, Targets, load_targets
+from servicelevel.errors import ServicelevelError
 
 
 @main.group()
@@ -28,24 +30,64 @@ def targets() -> None:
 
 @targets.command("check")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
-def targets_check(path: Path | None) -> None:
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    help="Also warn about listed queues with no calls in this database (read only; it must "
+    "exist). Not taken from $SERVICELEVEL_DB: a plain check needs no database.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 2) on warnings too.")
+def targets_check(path: Path | None, db_url: str | None, strict: bool) -> None:
     """Validate PATH (default: $SERVICELEVEL_TARGETS or ./targets.toml); exit 2 on errors.
 
     Every section is checked in one pass: the targets, [report] and [alerts], and the
-    [[source]] tables with the mapping files they name.
+    [[source]] tables with the mapping files they name. Warnings (a percentage written as a
+    fraction, a queue the database has never seen) are printed and pass, unless --strict.
     """
     import os
 
     path = path or Path(os.environ.get(TARGETS_ENV, "targets.toml"))
     result = load_targets(path)
-    issues = [*result.errors, *_other_sections(path, result.targets)]
-    if issues:
-        for issue in issues:
-            click.echo(str(issue), err=True)
-        click.echo(f"{path}: {len(issues)} error(s)", err=True)
+    issues = [*result.errors, *_other_sections(path, result.targets), *result.warnings]
+    if db_url is not None:
+        try:
+            issues += _unseen_queues(path, result.targets, db_url)
+        except ServicelevelError:
+            _print(issues)  # the file's own issues first, then why the database is refused
+            raise
+    _print(issues)
+    errors = [i for i in issues if not i.is_warning]
+    warnings = len(issues) - len(errors)
+    warned = f", {warnings} warning(s)" if warnings else ""
+    if errors or (strict and warnings):
+        click.echo(f"{path}: {len(errors)} error(s){warned}", err=True)
         raise SystemExit(2)
     assert result.targets is not None
-    click.echo(f"{path}: ok, {len(result.targets.targets)} target(s)")
+    click.echo(f"{path}: ok, {len(result.targets.targets)} target(s){warned}")
+
+
+def _print(issues: list[ConfigIssue]) -> None:
+    for issue in sorted(issues, key=lambda i: (i.file != issues[0].file, i.line or 0)):
+        click.echo(str(issue), err=True)
+
+
+def _unseen_queues(path: Path, targets: Targets | None, db_url: str) -> list[ConfigIssue]:
+    """Warnings for listed queues without a call in the database (opened read-only: a
+    database that does not exist is refused, as by `status`, never created)."""
+    from servicelevel.cli.options import open_engine
+    from servicelevel.config.lint import unseen_queue_warnings
+    from servicelevel.config.loading import read_targets_text
+    from servicelevel.store import queries, resolve_url
+
+    engine = open_engine(db_url, create=False)
+    if targets is None:
+        return []  # the errors say why; queues are checked once the targets are valid
+    with Session(engine) as session:
+        known = queries.known_queues(session)
+    text, _issues = read_targets_text(path)
+    where = _safe_url(resolve_url(db_url))
+    return unseen_queue_warnings(targets, known, text or "", str(path), where)
 
 
 def _other_sections(path: Path, targets: Targets | None) -> list[ConfigIssue]:

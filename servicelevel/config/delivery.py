@@ -71,15 +71,20 @@ class SmtpSettings(_Section):
     """[report.smtp]: the mail server used by the weekly report and the email alerts."""
 
     host: str = Field(min_length=1, description="mail server name")
+    # Strict: "587" or true is a mistake in the file, not a number (as in the targets).
     port: int | None = Field(
-        None, ge=1, le=65535, description="port (default 587 starttls, 465 ssl, 25 none)"
+        None,
+        ge=1,
+        le=65535,
+        description="port (default 587 starttls, 465 ssl, 25 none)",
+        strict=True,
     )
     security: Literal["starttls", "ssl", "none"] = Field(
         "starttls", description='"starttls", "ssl" (implicit TLS) or "none"'
     )
     username: str | None = Field(None, description="login; the password comes from the env")
     sender: Address = Field(alias="from", description="From: address, e.g. SL <sl@example.com>")
-    timeout_seconds: float = Field(30, gt=0, description="network timeout in seconds")
+    timeout_seconds: float = Field(30, gt=0, description="network timeout in seconds", strict=True)
 
     @property
     def effective_port(self) -> int:
@@ -146,18 +151,26 @@ class AlertSettings(_Section):
     webhook_url: str | None = Field(None, description="JSON POST to this address")
     targets: list[str] = Field(default_factory=lambda: ["*"], description="target ids watched")
     hold_minutes: float = Field(
-        15, ge=0, description="a breach (or a recovery) must last this long before a message"
+        15,
+        ge=0,
+        description="a breach (or a recovery) must last this long before a message",
+        strict=True,
     )
     hold_windows: int = Field(
-        1, ge=1, description="and be seen in at least this many of the target's windows"
+        1,
+        ge=1,
+        description="and be seen in at least this many of the target's windows",
+        strict=True,
     )
     recovery_margin: float = Field(
-        2, ge=0, description="recovered only this far on the good side of the minimum"
+        2, ge=0, description="recovered only this far on the good side of the minimum", strict=True
     )
     digest_after: int = Field(
-        3, ge=2, description="this many changes at once are sent as one digest"
+        3, ge=2, description="this many changes at once are sent as one digest", strict=True
     )
-    check_every_minutes: float = Field(1, gt=0, description="how often targets are checked")
+    check_every_minutes: float = Field(
+        1, gt=0, description="how often targets are checked", strict=True
+    )
 
     @field_validator("webhook_url")
     @classmethod

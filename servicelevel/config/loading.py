@@ -20,6 +20,7 @@ from pydantic import (
 from tomlkit.exceptions import ParseError, TOMLKitError
 
 from servicelevel.config.issues import ConfigIssue
+from servicelevel.config.lint import fraction_warnings
 from servicelevel.config.models import Targets
 from servicelevel.config.translate import validation_issues
 from servicelevel.errors import TargetsInvalid
@@ -32,6 +33,8 @@ MAX_TARGETS_BYTES = MIB  # documented in docs/targets.md ("Size limit")
 class LoadResult:
     targets: Targets | None
     errors: list[ConfigIssue] = field(default_factory=list)
+    # Valid but probably not meant (see servicelevel.config.lint); never stop a load.
+    warnings: list[ConfigIssue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -116,7 +119,7 @@ def parse_targets(text: str, filename: str = "targets.toml") -> LoadResult:
         targets = Targets.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as e:
         return LoadResult(None, validation_issues(e, text, filename, Targets))
-    return LoadResult(targets, [])
+    return LoadResult(targets, [], fraction_warnings(targets, text, filename))
 
 
 def _syntax_message(e: ParseError) -> str:

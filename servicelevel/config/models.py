@@ -18,11 +18,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
+    model_validator,
 )
 
-from servicelevel.config.issues import _choice, _fail, _fmt, _show, _suggest
+from servicelevel.config.issues import _choice, _fail, _fmt, _show, _suggest, with_more_errors
 from servicelevel.kpi.registry import KPIS, KpiDefinition, KpiName, call_kpi_names
 
 WINDOWS = ("15min", "hour", "day", "week", "month")
@@ -57,14 +60,20 @@ class Operation(_Section):
 
     name: str = Field("Customer service", min_length=1, description="name shown on screens")
     timezone: str = Field("UTC", description="IANA time zone name, e.g. Europe/Paris")
+    # Strict numbers (here and in Target): lax pydantic took minimum = "80" and per_queue = "yes"
+    # (and true as 1), so a quoted value passed `targets check`; TOML has real numbers and
+    # booleans, and a value written as text is a mistake worth its line.
     short_abandon_seconds: float = Field(
-        5, ge=0, description="calls abandoned sooner than this many seconds are short abandons"
+        5,
+        ge=0,
+        description="calls abandoned sooner than this many seconds are short abandons",
+        strict=True,
     )
     stale_after_minutes: float = Field(
-        15, gt=0, description="minutes of silence before a source's figures are stale"
+        15, gt=0, description="minutes of silence before a source's figures are stale", strict=True
     )
     refresh_seconds: int = Field(
-        10, ge=2, le=TOML_INT_MAX, description="dashboard auto-refresh in seconds"
+        10, ge=2, le=TOML_INT_MAX, description="dashboard auto-refresh in seconds", strict=True
     )
     dashboard_url: str | None = Field(None, description="link to the dashboard put in emails")
 
@@ -222,16 +231,27 @@ class Target(_Section):
     name: str = Field(min_length=1, description="title shown on screens and in emails")
     kpi: KpiName = Field(description="which KPI to measure")
     threshold_seconds: float | None = Field(
-        None, validate_default=True, description="service level's answer time limit T, seconds"
+        None,
+        validate_default=True,
+        description="service level's answer time limit T, seconds",
+        strict=True,
     )
     abandons: Abandons = Field("miss", description="how service level treats abandoned calls")
     queues: list[str] = Field(default_factory=lambda: ["*"], description="queues measured")
-    per_queue: bool = Field(False, description="one figure per queue instead of one in total")
+    per_queue: bool = Field(
+        False, description="one figure per queue instead of one in total", strict=True
+    )
     window: Window = Field("day", description="period the KPI is computed over")
-    minimum: float = Field(description="worst acceptable value, in the KPI's unit (% or s)")
-    ideal: float = Field(description="value we aim for, in the KPI's unit (% or s)")
+    minimum: float = Field(
+        description="worst acceptable value, in the KPI's unit (% or s)", strict=True
+    )
+    ideal: float = Field(description="value we aim for, in the KPI's unit (% or s)", strict=True)
     min_volume: int = Field(
-        1, ge=0, le=TOML_INT_MAX, description="fewer calls/units than this shows no data"
+        1,
+        ge=0,
+        le=TOML_INT_MAX,
+        description="fewer calls/units than this shows no data",
+        strict=True,
     )
 
     @field_validator("id")
@@ -355,6 +375,33 @@ class Target(_Section):
         )
 
 
+def _duplicate_ids(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """(location, message) of every target whose id an earlier target already has."""
+    if not isinstance(data, dict):
+        return []
+    key = "target" if "target" in data else "targets"  # as written in the file, or in code
+    tables = data.get(key)
+    if not isinstance(tables, list):
+        return []
+    first: dict[str, int] = {}
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for i, table in enumerate(tables):
+        raw = table.get("id") if isinstance(table, dict) else getattr(table, "id", None)
+        if not isinstance(raw, str):
+            continue
+        if raw in first:
+            out.append(
+                (
+                    (key, i, "id"),
+                    f'id "{raw}" is already used by target[{first[raw] + 1}]; '
+                    "expected every target id to be unique",
+                )
+            )
+        else:
+            first[raw] = i
+    return out
+
+
 def _taking(option: str) -> str:
     """The KPIs that take a target key such as ``threshold_seconds``, for error messages."""
     return ", ".join(k.name for k in KPIS.values() if option in k.options)
@@ -372,19 +419,22 @@ class Targets(_Section):
 
     _path: Path | None = PrivateAttr(default=None)
 
-    @field_validator("targets")
+    # A wrap validator, not a check of the validated list: that one only ran once every target
+    # was valid, so a duplicate id came to light only after the other errors were fixed. Here
+    # the ids are read from the input as written, and reported with the other errors.
+    @model_validator(mode="wrap")
     @classmethod
-    def _unique_ids(cls, value: list[Target]) -> list[Target]:
-        first: dict[str, int] = {}
-        for i, target in enumerate(value):
-            if target.id in first:
-                raise _fail(
-                    f'id "{target.id}" is already used by target[{first[target.id] + 1}]; '
-                    "expected every target id to be unique",
-                    at=(i, "id"),
-                )
-            first[target.id] = i
-        return value
+    def _unique_ids(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        duplicates = _duplicate_ids(data)
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            if not duplicates:
+                raise
+            raise with_more_errors(exc, cls.__name__, duplicates) from None
+        if duplicates:
+            raise with_more_errors(None, cls.__name__, duplicates)
+        return model
 
     @property
     def path(self) -> Path | None:

@@ -6,6 +6,7 @@ same mistake reads the same wherever it is made.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from types import UnionType
@@ -68,6 +69,35 @@ _EXPECTED = {
 }
 
 
+_TRUE_WORDS = {"true", "yes", "y", "on", "t", "1"}
+_FALSE_WORDS = {"false", "no", "n", "off", "f", "0"}
+
+
+def _as_it_should_be_written(kind: str, value: object) -> str | None:
+    """The TOML a value given as the wrong type was surely meant as: ``"80"`` -> ``80``,
+    ``"yes"`` -> ``true``, ``20.0`` for a whole number -> ``20``; None when there is no guess."""
+    if kind in ("bool_type", "bool_parsing"):
+        if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
+            return "true" if value.strip().lower() in _TRUE_WORDS else "false"
+        if isinstance(value, int) and value in (0, 1):
+            return "true" if value else "false"
+        return None
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, str) and re.fullmatch(r"[+-]?\d[\d_]*", value.strip()):
+            return value.strip()
+        return None
+    if kind in ("float_type", "float_parsing") and isinstance(value, str):
+        text = value.strip().removesuffix("%").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return text if math.isfinite(number) else None
+    return None
+
+
 # A validator that raised a plain ValueError may have put its hint in the text; it is split off
 # so the issue shows it the one way every issue does.
 _HINT = re.compile(r'^(?P<message>.*?) \(did you mean "(?P<suggestion>[^"]*)"\?\)$', re.DOTALL)
@@ -102,7 +132,16 @@ def _plain_message(err: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> tup
         keys = _allowed_keys(loc[:-1], root)
         return f'unknown key "{key}"; expected one of {", ".join(keys)}', _suggest(key, keys)
     if kind in _EXPECTED:
-        return f"{_EXPECTED[kind]}, got {_show(err.get('input'))}", None
+        value = err.get("input")
+        if kind == "int_type" and isinstance(value, float) and not math.isfinite(value):
+            kind = "finite_number"  # nan is no number at all, whole or not
+        message = f"{_EXPECTED[kind]}, got {_show(value)}"
+        rewrite = _as_it_should_be_written(kind, value)
+        if rewrite is not None and isinstance(key, str):
+            message += f"; write {key} = {rewrite}"
+            if isinstance(value, str):
+                message += ", without quotes"
+        return message, None
     if kind == "too_short":
         if loc == ("target",):
             return "no targets: add at least one [[target]] table", None

@@ -44,6 +44,8 @@ class EditResult:
     errors: list[str] = field(default_factory=list)
     old: dict[str, Any] = field(default_factory=dict)
     new: dict[str, Any] = field(default_factory=dict)
+    # Saved, but probably not meant (minimum = 0.8 for a percentage): the checker's warnings.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -135,8 +137,10 @@ def save_edit(
     if not result.ok or result.targets is None:
         return EditResult(False, [str(e) for e in result.errors])
     old, new = editable_values(old_target), editable_values(result.targets.target(target_id))
+    index = next(i for i, t in enumerate(result.targets.targets) if t.id == target_id)
+    warnings = [str(w) for w in result.warnings if w.key.startswith(f"target[{index + 1}].")]
     if old == new:
-        return EditResult(True, [], old, new)
+        return EditResult(True, [], old, new, warnings)
     with Session(engine) as session, session.begin():
         record_edit(
             session,
@@ -147,7 +151,7 @@ def save_edit(
             new=new,
         )
         _replace(path, new_text)  # an error here rolls the audit row back
-    return EditResult(True, [], old, new)
+    return EditResult(True, [], old, new, warnings)
 
 
 def effective_day(value: object) -> date | None:

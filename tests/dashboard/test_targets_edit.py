@@ -316,3 +316,81 @@ def test_every_bad_posted_value_is_answered_200_with_the_error_and_saves_nothing
     status, text = _post(client, save_request_body(deps, good))
     assert status == 200 and "Saved answer-20s" in text, text[-800:]
     assert "minimum = 85     # %" in site.targets_path.read_text()
+
+
+# --- the same strict check as `targets check` (issue 12, finding 7) ---------------------------
+
+
+def test_a_quoted_minimum_is_refused_with_the_message_targets_check_prints(site, tmp_path):
+    """The page saves through the checker: "85" (text) is refused there too, word for word."""
+    from click.testing import CliRunner
+
+    from servicelevel.cli import main
+
+    before = site.targets_path.read_text()
+    result, _day = save_form(
+        site.engine,
+        site.targets_path,
+        target_id="answer-20s",
+        values={"minimum": "85"},
+        effective="2026-03-10",
+        file_hash=text_hash(before),
+        actor="alice",
+    )
+    assert not result.ok
+    line = next(n for n, text in enumerate(before.splitlines(), 1) if text.startswith("minimum"))
+    expected = (
+        f'targets.toml:{line}: target[1].minimum: expected a number, got "85"; '
+        "write minimum = 85, without quotes"
+    )
+    assert result.errors == [expected]
+    # `targets check` of the file as the page would have written it says the same
+    written = tmp_path / "check" / "targets.toml"  # beside the site's own file, not over it
+    written.parent.mkdir()
+    written.write_text(rewrite(before, "answer-20s", {"minimum": "85"}), encoding="utf-8")
+    checked = CliRunner().invoke(main, ["targets", "check", str(written)])
+    assert checked.exit_code == 2
+    assert checked.stderr.splitlines()[0] == expected.replace("targets.toml", str(written), 1)
+    assert site.targets_path.read_text() == before
+
+
+def test_a_posted_quoted_minimum_is_answered_with_the_checkers_message(site):
+    from dashsite import save_request_body, write_users
+
+    from servicelevel.dashboard.app import create_app
+
+    before = site.targets_path.read_text()
+    users = write_users(site.root / "users.toml")
+    app = create_app(site.engine, site.targets_path, users_path=users, clock=site.clock)
+    client = app.server.test_client()
+    _login(client, "alice")
+    deps = client.get("/_dash-dependencies").get_json()
+    values = {
+        "targets-save.n_clicks": 1,
+        "targets-edit-id.value": "answer-20s",
+        "targets-edit-minimum.value": "85",
+        "targets-edit-from.date": "2026-03-10",
+        "targets-edit-hash.data": text_hash(before),
+    }
+    status, text = _post(client, save_request_body(deps, values))
+    assert status == 200
+    assert "targets-save-error" in text
+    assert 'target[1].minimum: expected a number, got \\"85\\"; write minimum = 85' in text
+    assert site.targets_path.read_text() == before
+
+
+def test_a_fraction_saved_for_a_percentage_comes_back_with_the_checkers_warning(site):
+    before = site.targets_path.read_text()
+    result, _day = save_form(
+        site.engine,
+        site.targets_path,
+        target_id="answer-20s",
+        values={"minimum": 0.8, "ideal": 0.9},
+        effective="2026-03-10",
+        file_hash=text_hash(before),
+        actor="alice",
+    )
+    assert result.ok and result.changed  # valid: 0.8 % is a percentage
+    (warning,) = result.warnings
+    assert ": warning: target[1].minimum:" in warning
+    assert "did you mean minimum = 80 and ideal = 90?" in warning

@@ -122,14 +122,15 @@ class Mapping(_Strict):
     delimiter: str = Field(",", min_length=1, max_length=1, description="CSV field separator")
     quotechar: str = Field('"', min_length=1, max_length=1, description="CSV quote character")
     encoding: str = Field("utf-8", description="CSV text encoding")
-    skip_lines: int = Field(0, ge=0, description="lines before the CSV header")
+    # Strict, as in targets.toml: skip_lines = "2" or clamp_negative_durations = "yes" is a typo.
+    skip_lines: int = Field(0, ge=0, description="lines before the CSV header", strict=True)
     datetime_format: str | None = Field(None, description="default date-time format")
     date_format: str | None = Field(None, description="default date format")
     time_format: str | None = Field(None, description="default time-of-day format")
     decimal: Literal[".", ","] = Field(".", description="decimal mark of numbers")
     empty: list[str] = Field(default_factory=lambda: [""], description="values meaning absent")
     clamp_negative_durations: bool = Field(
-        False, description="a negative wait (or resolved before opened) counts as 0"
+        False, description="a negative wait (or resolved before opened) counts as 0", strict=True
     )
     columns: dict[str, FieldSpec] = Field(description="our field = its source")
     survey: dict[str, FieldSpec] | None = Field(None, description="complaints: a survey answer")
@@ -277,6 +278,14 @@ class SourceConfig(Mapping):
     watermark: str | None = Field(None, description="column that only grows (SQL sources)")
     mapping: str | None = Field(None, description="a mapping file with the mapping keys")
     columns: dict[str, FieldSpec] = Field(default_factory=dict, description="our field = source")
+    # Read by the core too (servicelevel.config.Targets.stale_after), from the raw table.
+    stale_after_minutes: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="open minutes without a new fact before this source is stale",
+        strict=True,
+    )
 
     @field_validator("kind")
     @classmethod

@@ -313,9 +313,10 @@ def save(
     # wait: this request wrote the file, so it waits for its own change to be read.
     targets, _ = state.watcher.current(wait=True)
     assert targets is not None
+    saved = f"Saved {target_id}, effective from {day.isoformat()}."
     message = dbc.Alert(
-        f"Saved {target_id}, effective from {day.isoformat()}.",
-        color="success",
+        [saved, html.Ul([html.Li(w) for w in result.warnings])] if result.warnings else saved,
+        color="warning" if result.warnings else "success",
         id="targets-save-ok",
     )
     history = grid("targets-history-grid", history_rows(targets), HISTORY_COLUMNS)
