@@ -85,8 +85,10 @@ def status(
     """
     from servicelevel.cli.options import open_engine
     from servicelevel.evaluate import evaluate_at, evaluate_range
+    from servicelevel.evaluate.reasons import no_data_reasons
 
     config = load_or_fail(targets_path)
+    now = datetime.now(UTC)  # one "now" for the figures, their staleness and their reasons
     # A reader: the rollups are rebuilt by a job, not here; a mistyped URL is refused.
     engine = open_engine(db_url, create=False)
     if (first is None) != (last is None):
@@ -109,18 +111,20 @@ def status(
         if show_breaches:
             _print_breaches(engine, config, start, end, as_json)
             return
-        statuses = evaluate_range(engine, config, start, end)
+        statuses = evaluate_range(engine, config, start, end, now=now)
     else:
         try:
             moment = _parse_moment(at, config) if at else None
         except ValueError as exc:
             raise click.BadParameter(f"--at: {exc}") from None
-        statuses = evaluate_at(engine, config, moment)
+        statuses = evaluate_at(engine, config, moment, now=now)
+    reasons = no_data_reasons(engine, config, statuses, now)  # the Live tiles' words
     if as_json:
-        click.echo(json.dumps([s.as_json() for s in statuses], indent=2))
+        objects = [s.as_json(r) for s, r in zip(statuses, reasons, strict=True)]
+        click.echo(json.dumps(objects, indent=2))
         return
     if any(s.recomputing for s in statuses):
         click.echo(RECOMPUTING, err=True)
     from servicelevel.reports.text import status_table
 
-    click.echo(status_table(statuses))
+    click.echo(status_table(statuses, [r.text if r else "" for r in reasons]))

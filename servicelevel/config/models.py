@@ -207,6 +207,13 @@ class BusinessHours(_Section):
                 )
             return d in self._calendar
 
+    def holiday_name(self, d: datetime.date) -> str | None:
+        """The public holiday's name on that day (to say why a day is closed), else None."""
+        if not self.is_holiday(d):
+            return None
+        with _calendar_lock:
+            return str(self._calendar.get(d))
+
     def is_open(self, local_start: datetime.datetime) -> bool:
         """Whether the 15-minute interval starting at this local wall time counts."""
         hours = self.hours(local_start.date())
@@ -443,6 +450,22 @@ class Targets(_Section):
 
     def is_open(self, local_dt: datetime.datetime) -> bool:
         return self.business_hours is None or self.business_hours.is_open(local_dt)
+
+    def stale_after(self, source_name: str) -> datetime.timedelta:
+        """How long a source may go without new facts (and without a read) before its figures
+        are stale: its ``[[source]]`` table's ``stale_after_minutes``, else the operation's.
+
+        The ``[[source]]`` tables are the collectors' to validate (``targets check`` does); a
+        value that is not a positive number here is ignored rather than trusted.
+        """
+        minutes = self.operation.stale_after_minutes
+        for table in self.source:
+            own = table.get("stale_after_minutes")
+            if table.get("name") != source_name or isinstance(own, bool):
+                continue
+            if isinstance(own, int | float) and 0 < own < float("inf"):
+                minutes = float(own)
+        return datetime.timedelta(minutes=minutes)
 
     def thresholds(self) -> frozenset[float]:
         """Every service-level T, so the store can count answers within each."""

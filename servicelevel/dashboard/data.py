@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -21,6 +21,7 @@ from servicelevel.config import ConfigIssue, Targets
 from servicelevel.config.history import History
 from servicelevel.context import rollup_spec
 from servicelevel.evaluate import Status, evaluate_at
+from servicelevel.evaluate.freshness import Freshness, judge_sources, read_freshness
 from servicelevel.privacy import mask_message, mask_raw, mask_text
 from servicelevel.store import queries
 from servicelevel.store.rollups_job import latest_runs, rollup_state
@@ -28,6 +29,7 @@ from servicelevel.store.schema import IngestRun, Quarantine, Source
 from servicelevel.timeutil import Window
 
 from . import fmt
+from .data_notes import note_of, state_text
 
 # --------------------------------------------------------------------------------------------
 # Live
@@ -60,6 +62,7 @@ class Tile:
     calculation: str
     counts: tuple[tuple[str, str], ...]
     volume: int
+    note: str = ""  # why there is no figure, or since when it is stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +144,9 @@ def counts_of(status: Status, short_abandon_s: float) -> tuple[tuple[str, str], 
     return tuple(rows)
 
 
-def tile_of(status: Status, targets: Targets, now: datetime) -> Tile:
+def tile_of(
+    status: Status, targets: Targets, now: datetime, freshness: Freshness | None = None
+) -> Tile:
     target, unit = status.target, status.target.unit
     return Tile(
         key=f"{target.id}|{status.scope}",
@@ -166,6 +171,7 @@ def tile_of(status: Status, targets: Targets, now: datetime) -> Tile:
         calculation=_calculation(status),
         counts=counts_of(status, targets.operation.short_abandon_seconds),
         volume=status.kpi.volume,
+        note=note_of(status, targets, freshness, now),
     )
 
 
@@ -217,10 +223,11 @@ def live_snapshot(
     started = time.perf_counter()
     tz = targets.operation.tz
     statuses = evaluate_at(engine, targets, now, now=now, history=history)
-    tiles = tuple(tile_of(s, targets, now) for s in statuses)
     with Session(engine) as session:
         waiting = waiting_rows(session, now)
         sources = _call_sources(session)
+        freshness = read_freshness(session, targets, now)
+    tiles = tuple(tile_of(s, targets, now, freshness) for s in statuses)
     events = [s.last_event_at for s in sources if s.last_event_at is not None]
     reads = [s.last_ok_at for s in sources if s.last_ok_at is not None]
     return LiveSnapshot(
@@ -229,8 +236,9 @@ def live_snapshot(
         now_text=fmt.local_time(now, tz),
         tiles=tiles,
         waiting=waiting,
-        last_event_text=fmt.local_time(max(events), tz) if events else "no call data yet",
-        last_read_text=fmt.local_time(max(reads), tz) if reads else "never",
+        # With the date unless today: "23:58:24" of 2010 must not pass for a minute ago.
+        last_event_text=fmt.moment_text(max(events), now, tz) if events else "no call data yet",
+        last_read_text=fmt.moment_text(max(reads), now, tz) if reads else "never",
         compute_ms=(time.perf_counter() - started) * 1000,
         recomputing=any(s.recomputing for s in statuses),
     )
@@ -277,7 +285,6 @@ def notices(
         out.append(Notice("danger", title, tuple(str(e) for e in errors)))
     if targets is None:
         return out
-    stale_after = timedelta(minutes=targets.operation.stale_after_minutes)
     tz = targets.operation.tz
     with Session(engine) as session:
         sources = queries.source_health(session)
@@ -286,29 +293,41 @@ def notices(
         out.append(Notice("info", RECOMPUTING_TITLE, (RECOMPUTING_LINE,)))
     if not sources:
         out.append(Notice("info", "No data source has been read yet."))
-    silent, failing = [], []
-    for s in sources:
+    silent, old, failing = [], [], []
+    limits = set()
+    for s, judged in zip(sources, judge_sources(targets, sources, now), strict=True):
         if s.last_error:
             failing.append(
                 f"{s.name} ({s.kind}): failed at {fmt.local_datetime(s.last_error_at, tz)}: "
                 f"{mask_message(s.last_error)[:300]}"
             )
-        if s.last_ok_at is None or now - s.last_ok_at > stale_after:
+        if judged.silent:
+            limits.add(judged.stale_after.total_seconds() / 60)
             silent.append(
                 f"{s.name} ({s.kind}): last read {fmt.age_text(s.last_ok_at, now)}"
                 + (f" ({fmt.local_datetime(s.last_ok_at, tz)})" if s.last_ok_at else "")
             )
+        if judged.data_stale:
+            old.append(
+                f"{s.name} ({s.kind}): newest data {fmt.local_datetime(s.last_event_at, tz)}, "
+                f"{fmt.age_text(s.last_event_at, now)} (more than "
+                f"{judged.stale_after.total_seconds() / 60:g} min of open hours)"
+            )
     if failing:
         out.append(Notice("danger", "A data source is failing.", tuple(failing)))
     if silent:
-        minutes = f"{targets.operation.stale_after_minutes:g}"
         out.append(
             Notice(
                 "warning",
-                f"A data source has been silent for more than {minutes} min: its figures "
-                "are stale.",
+                "A data source has been silent for more than "
+                + (f"{limits.pop():g} min" if len(limits) == 1 else "its stale_after_minutes")
+                + ": its figures are stale.",
                 tuple(silent),
             )
+        )
+    if old:
+        out.append(
+            Notice("warning", "A data source has no new data: its figures are stale.", tuple(old))
         )
     return out
 
@@ -368,7 +387,6 @@ def rollup_view(engine: Engine, targets: Targets, now: datetime, limit: int = 5)
 def source_rows(engine: Engine, targets: Targets, now: datetime) -> list[dict[str, Any]]:
     """One row per source: its last run's accounting, freshness and lag."""
     tz = targets.operation.tz
-    stale_after = timedelta(minutes=targets.operation.stale_after_minutes)
     with Session(engine) as session:
         sources = queries.source_health(session)
         latest = (
@@ -390,17 +408,16 @@ def source_rows(engine: Engine, targets: Targets, now: datetime) -> list[dict[st
             ).all()
         )
     rows = []
-    for s in sources:
+    for s, judged in zip(sources, judge_sources(targets, sources, now), strict=True):
         run = runs.get(s.name)
         lag = (now - s.last_event_at).total_seconds() if s.last_event_at else None
-        silent = s.last_ok_at is None or now - s.last_ok_at > stale_after
-        state = "failing" if s.last_error else ("silent" if silent else "ok")
         rows.append(
             {
                 "source": s.name,
                 "collector": s.collector,
                 "kind": s.kind,
-                "state": state,
+                "state": judged.state,
+                "state_text": state_text(judged, now, tz),
                 "last_read": fmt.local_datetime(s.last_ok_at, tz) or "never",
                 "last_data": fmt.local_datetime(s.last_event_at, tz) or "–",
                 "lag": fmt.duration_text(lag) if lag is not None else "–",

@@ -50,6 +50,14 @@ def local_time(moment: datetime | None, tz: ZoneInfo, *, seconds: bool = True) -
     return local.strftime("%H:%M:%S %Z" if seconds else "%H:%M %Z")
 
 
+def moment_text(moment: datetime, now: datetime, tz: ZoneInfo, *, seconds: bool = True) -> str:
+    """``14:32:05 CET`` if ``moment`` is today (in the operation's zone), else with its date:
+    ``2010-08-01 23:58:24 CEST``. A time alone said that 2010's last call was a minute ago."""
+    local = moment.astimezone(tz)
+    clock = local_time(moment, tz, seconds=seconds)
+    return clock if local.date() == now.astimezone(tz).date() else f"{local:%Y-%m-%d} {clock}"
+
+
 def local_datetime(moment: datetime | None, tz: ZoneInfo) -> str:
     """``2026-03-10 14:32 CET``."""
     if moment is None:

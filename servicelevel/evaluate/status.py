@@ -8,16 +8,19 @@ gone silent turns any of them "stale" the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from servicelevel.config import Target, Targets
+from servicelevel.evaluate.freshness import Freshness, KindsFreshness, read_freshness
 from servicelevel.kpi import maths as kpis
 from servicelevel.kpi.maths import CallCounts, KpiValue, StatusName
-from servicelevel.store import queries
 from servicelevel.timeutil import Window
+
+if TYPE_CHECKING:
+    from servicelevel.evaluate.reasons import NoDataReason
 
 ALL = "*"
 
@@ -40,9 +43,16 @@ class Status:
     def value(self) -> float | None:
         return self.kpi.value
 
-    def as_json(self) -> dict[str, Any]:
+    @property
+    def stale_since(self) -> datetime | None:
+        """A stale figure's sources have been out of date since then (None: never read)."""
+        since = self.details.get("stale_since")
+        return since if isinstance(since, datetime) else None
+
+    def as_json(self, reason: NoDataReason | None = None) -> dict[str, Any]:
         """The ``status --json`` object: exactly the documented keys, value unrounded
-        (``recomputing`` only while the rollups are rebuilt)."""
+        (``recomputing`` only while the rollups are rebuilt, ``stale_since`` only when stale,
+        ``no_data_reason`` and ``no_data_text`` when ``reason`` is given)."""
         out: dict[str, Any] = {
             "target": self.target.id,
             "kpi": self.target.kpi,
@@ -57,6 +67,11 @@ class Status:
         }
         if self.recomputing:
             out["recomputing"] = True
+        if self.status == "stale":
+            since = self.stale_since
+            out["stale_since"] = since.astimezone(self.window.tz).isoformat() if since else None
+        if reason is not None:
+            out["no_data_reason"], out["no_data_text"] = reason.code, reason.text
         return out
 
     def breakdown(self) -> dict[str, Any]:
@@ -94,21 +109,26 @@ def judge(target: Target, value: KpiValue) -> StatusName:
 
 
 def mark_stale(
-    session: Session, targets: Targets, statuses: list[Status], now: datetime
+    session: Session,
+    targets: Targets,
+    statuses: list[Status],
+    now: datetime,
+    freshness: Freshness | None = None,
 ) -> list[Status]:
-    """A target whose source went silent is "stale" in the window that holds ``now``."""
-    limit = now - timedelta(minutes=targets.operation.stale_after_minutes)
-    freshness: dict[tuple[str, ...], datetime | bool | None] = {}
+    """A target is "stale" in the window that holds ``now`` when no source of its kinds is
+    current: none read lately, or none with a fact newer than its ``stale_after`` of open time
+    (see :mod:`.freshness`). ``details["stale_since"]`` says since when (None: never read)."""
+    if freshness is None:
+        freshness = read_freshness(session, targets, now, presence=False)
+    verdicts: dict[tuple[str, ...], KindsFreshness] = {}
     out = []
     for status in statuses:
         kinds = status.target.definition.sources
-        if kinds not in freshness:
-            freshness[kinds] = queries.last_ok(session, kinds)
-        seen = freshness[kinds]
-        current = status.window.start <= now < status.window.end
-        silent = seen is not False and (seen is None or seen < limit)  # type: ignore[operator]
-        if current and silent:
-            details = {**status.details, "last_data_at": seen or None}
+        if kinds not in verdicts:
+            verdicts[kinds] = freshness.of_kinds(kinds)
+        verdict = verdicts[kinds]
+        if verdict.stale and status.window.start <= now < status.window.end:
+            details = {**status.details, "stale_since": verdict.since}
             status = Status(status.target, status.scope, status.window, status.kpi, "stale",
                             status.counts, details)  # fmt: skip
         out.append(status)

@@ -25,10 +25,16 @@ def format_duration(delta: timedelta) -> str:
     return f"{hours} h" if not minutes else f"{hours} h {minutes:02d} min"
 
 
-def status_table(statuses: Sequence[Status]) -> str:
-    rows = [("target", "scope", "window", "value", "min", "ideal", "volume", "status")]
-    for s in statuses:
+def status_table(statuses: Sequence[Status], reasons: Sequence[str] = ()) -> str:
+    """One row per status; the last column says why there is no figure (``reasons``, one per
+    status, from :func:`servicelevel.evaluate.reasons.no_data_reason`) or since when it is
+    stale."""
+    rows = [("target", "scope", "window", "value", "min", "ideal", "volume", "status", "note")]
+    for i, s in enumerate(statuses):
         unit = s.target.unit
+        note = reasons[i] if i < len(reasons) else ""
+        if s.status == "stale":
+            note = stale_text(s)
         rows.append(
             (
                 s.target.id,
@@ -39,6 +45,7 @@ def status_table(statuses: Sequence[Status]) -> str:
                 format_value(s.target.ideal, unit),
                 str(s.kpi.volume),
                 MARK[s.status],
+                note,
             )
         )
     return _table(rows)
@@ -70,4 +77,13 @@ def breach_table(breaches: Sequence[Breach]) -> str:
 
 def _table(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+    lines = ("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def stale_text(status: Status) -> str:
+    """``stale since 2010-08-01 21:59 CEST`` in the operation's zone, or ``never read``."""
+    since = status.stale_since
+    if since is None:
+        return "stale: never read"
+    return "stale since " + since.astimezone(status.window.tz).strftime("%Y-%m-%d %H:%M %Z")

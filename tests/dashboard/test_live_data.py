@@ -121,3 +121,48 @@ def test_source_rows_account_for_every_line_read(site):
     (row,) = data.source_rows(site.engine, targets, NOW)
     assert row["read"] == row["stored"] + row["duplicates"] + row["quarantined"]
     assert row["quarantined"] == 1 and row["lag"] == "10 s"
+
+
+# --- old data looks old, and "no data" says why (issue 12, finding 5) ------------------------
+
+THREE_DAYS_LATER = NOW + timedelta(days=3)  # Friday: the site's log stopped on Tuesday 10:07
+
+
+def test_old_data_makes_tiles_stale_since_the_newest_fact_with_its_date(site):
+    """The source was read after this "now" (the real clock): only the data's time is old."""
+    targets = load_targets(site.targets_path).unwrap()
+    snap = data.live_snapshot(site.engine, targets, {}, THREE_DAYS_LATER)
+    tiles = {t.key: t for t in snap.tiles}
+    sales = tiles["answer-20s|sales"]
+    assert (sales.status, sales.status_word) == ("stale", "Stale")
+    assert sales.note == "Stale since 2026-03-10 10:07 CET"
+    assert {t.status for t in snap.tiles if t.kpi != "return_rate"} == {"stale"}
+    assert snap.last_event_text == "2026-03-10 10:07:20 CET"  # not "10:07:20": not today
+
+
+def test_a_no_data_tile_says_why(site):
+    targets = load_targets(site.targets_path).unwrap()
+    tiles = {t.key: t for t in _snapshot(site).tiles}
+    assert tiles["returns|*"].note == "No source of orders or returns has been imported"
+    assert tiles["answer-20s|sales"].note == ""  # a figure needs no excuse
+    # 10:20, thirteen minutes after the last call: current, but this quarter hour is empty
+    quiet = data.live_snapshot(site.engine, targets, {}, NOW + timedelta(minutes=12, seconds=30))
+    now_tile = next(t for t in quiet.tiles if t.key == "answer-20s-now|*")
+    assert now_tile.status == "no_data"
+    assert now_tile.note == "Below min_volume: 0 of 1 offered calls"
+
+
+def test_the_sources_row_of_old_data_is_stale_not_ok(site):
+    targets = load_targets(site.targets_path).unwrap()
+    (row,) = data.source_rows(site.engine, targets, THREE_DAYS_LATER)
+    assert (row["state"], row["state_text"]) == ("stale", "stale since 2026-03-10 10:07 CET")
+    (today,) = data.source_rows(site.engine, targets, NOW)
+    assert (today["state"], today["state_text"]) == ("ok", "ok")
+
+
+def test_old_data_makes_a_banner_with_its_date(site):
+    targets = load_targets(site.targets_path).unwrap()
+    notices = data.notices(site.engine, targets, [], THREE_DAYS_LATER)
+    (old,) = [n for n in notices if "no new data" in n.title]
+    (line,) = old.lines
+    assert "newest data 2026-03-10 10:07 CET" in line

@@ -103,3 +103,26 @@ def displayed(dash_duo, css: str) -> bool:
         except StaleElementReferenceException:
             continue
     raise AssertionError(f"{css} was replaced five times in a row")
+
+
+def test_old_data_shows_stale_since_with_its_date_and_no_data_says_why(dash_duo, site):
+    """Issue 12, finding 5: three days after the log stopped, the tiles say so, dated.
+
+    Asked by selector each time: the page redraws its tiles every 2 s, so a found element may
+    be replaced before it is read.
+    """
+    from datetime import timedelta
+
+    later = site.clock() + timedelta(days=3)
+    app = create_app(site.engine, site.targets_path, demo_note=True, clock=lambda: later)
+    dash_duo.start_server(app)
+    sales = '[data-tile="answer-20s|sales"]'
+    dash_duo.wait_for_element(f'{sales}[data-status="stale"]')
+    dash_duo.wait_for_contains_text(f"{sales} .sl-badge", "Stale")
+    dash_duo.wait_for_text_to_equal(f"{sales} .sl-tile-note", "Stale since 2026-03-10 10:07 CET")
+    assert displayed(dash_duo, f"{sales} .sl-tile-note")
+    dash_duo.wait_for_text_to_equal(
+        '[data-tile="returns|*"] .sl-tile-note', "No source of orders or returns has been imported"
+    )
+    dash_duo.wait_for_text_to_equal("#live-last-data", "2026-03-10 10:07:20 CET")
+    assert dash_duo.get_logs() == []

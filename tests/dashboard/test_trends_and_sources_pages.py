@@ -77,3 +77,18 @@ def test_sources_account_for_the_queue_log_and_mask_its_quarantined_line(dash_du
     raw = dash_duo.wait_for_element('#sources-quarantine-grid .ag-row [col-id="raw"]')
     assert raw.text == "garbage line from ###### please call back"
     assert dash_duo.get_logs() == []
+
+
+def test_sources_say_stale_since_the_newest_data_not_ok(dash_duo, site):
+    """Issue 12, finding 5: read fine, but nothing newer than Tuesday: "stale since", dated."""
+    from datetime import timedelta
+
+    later = site.clock() + timedelta(days=3)
+    app = create_app(site.engine, site.targets_path, demo_note=True, clock=lambda: later)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(dash_duo.server_url.rstrip("/") + "/sources")
+    state = dash_duo.wait_for_element('#sources-grid .ag-row [col-id="state_text"]')
+    assert state.text == "stale since 2026-03-10 10:07 CET"
+    row = dash_duo.driver.execute_script(ROW_JS, "sources-grid")
+    assert row["state"] == "stale"
+    assert dash_duo.get_logs() == []

@@ -107,6 +107,8 @@ def tile(t: Tile) -> Element:
                 ],
                 className="sl-bounds",
             ),
+            # Why grey, in words: "Closed on Sundays", "Stale since 2010-08-01 21:59 CEST".
+            el("P", t.note, className="sl-tile-note") if t.note else None,
             details(t),
         ],
         className=f"sl-tile sl-status-{t.status}",
