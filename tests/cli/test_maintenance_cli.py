@@ -1,5 +1,6 @@
-"""``servicelevel targets check`` (issue 12, finding 7): warnings pass unless --strict, and
---db warns about listed queues the database has never seen, reading it only."""
+"""``servicelevel targets check`` (servicelevel.cli.maintenance), issue 12 finding 7: warnings
+pass unless --strict, and --db warns about listed queues the database has never seen, reading
+it only."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from servicelevel.cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 PARIS = (DATA / "targets_paris.toml").read_text(encoding="utf-8")
 PER_QUEUE = 'id = "sl-queue"\nname = "Answered within 20 s, per queue"\nkpi = "service_level"\n'
 

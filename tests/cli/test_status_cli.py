@@ -1,5 +1,6 @@
-"""``servicelevel status`` says why (issue 12, finding 5): a figure stale by data time says since
-when, a "no data" figure says why, in the table and in ``--json``, as the Live tiles do."""
+"""``servicelevel status`` (servicelevel.cli.status) says why, issue 12 finding 5: a figure stale
+by data time says since when, a "no data" figure says why, in the table and in ``--json``, as
+the Live tiles do."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 
 from servicelevel.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 TARGETS = str(DATA / "targets_paris.toml")
 WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # two days after the log's last line
