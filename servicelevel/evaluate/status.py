@@ -2,7 +2,8 @@
 
 Why apart: every evaluation path (call KPIs from rollups, fact KPIs from orders, returns,
 surveys and complaints) ends in the same :class:`Status` and the same judgement, and a source
-gone silent turns any of them "stale" the same way.
+gone silent, or whose newest fact is old (:mod:`.freshness`), turns any of them "stale" the
+same way.
 """
 
 from __future__ import annotations
