@@ -416,8 +416,9 @@ def source_rows(engine: Engine, targets: Targets, now: datetime) -> list[dict[st
                 "source": s.name,
                 "collector": s.collector,
                 "kind": s.kind,
-                "state": judged.state,
-                "state_text": state_text(judged, now, tz),
+                # "stale since <date time>" (by data time), "not read since ...", "ok"...
+                "state": state_text(judged, now, tz),
+                "freshness": judged.state,  # the word alone: ok, stale, silent, failing
                 "last_read": fmt.local_datetime(s.last_ok_at, tz) or "never",
                 "last_data": fmt.local_datetime(s.last_event_at, tz) or "–",
                 "lag": fmt.duration_text(lag) if lag is not None else "–",

@@ -155,9 +155,9 @@ def test_a_no_data_tile_says_why(site):
 def test_the_sources_row_of_old_data_is_stale_not_ok(site):
     targets = load_targets(site.targets_path).unwrap()
     (row,) = data.source_rows(site.engine, targets, THREE_DAYS_LATER)
-    assert (row["state"], row["state_text"]) == ("stale", "stale since 2026-03-10 10:07 CET")
+    assert (row["freshness"], row["state"]) == ("stale", "stale since 2026-03-10 10:07 CET")
     (today,) = data.source_rows(site.engine, targets, NOW)
-    assert (today["state"], today["state_text"]) == ("ok", "ok")
+    assert (today["freshness"], today["state"]) == ("ok", "ok")
 
 
 def test_old_data_makes_a_banner_with_its_date(site):

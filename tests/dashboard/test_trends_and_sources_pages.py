@@ -87,8 +87,9 @@ def test_sources_say_stale_since_the_newest_data_not_ok(dash_duo, site):
     app = create_app(site.engine, site.targets_path, demo_note=True, clock=lambda: later)
     dash_duo.start_server(app)
     dash_duo.wait_for_page(dash_duo.server_url.rstrip("/") + "/sources")
-    state = dash_duo.wait_for_element('#sources-grid .ag-row [col-id="state_text"]')
-    assert state.text == "stale since 2026-03-10 10:07 CET"
+    dash_duo.wait_for_text_to_equal(
+        '#sources-grid .ag-row [col-id="state"]', "stale since 2026-03-10 10:07 CET", timeout=60
+    )
     row = dash_duo.driver.execute_script(ROW_JS, "sources-grid")
-    assert row["state"] == "stale"
+    assert row["freshness"] == "stale"
     assert dash_duo.get_logs() == []

@@ -104,11 +104,12 @@ def tile(t: Tile) -> Element:
                     el("Span", f"minimum {t.minimum_text} · ideal {t.ideal_text}"),
                     el("Span", " · ", className="sl-bounds-sep"),
                     el("Span", f"{t.volume} counted", className="sl-bounds-volume"),
+                    # Why grey, in words: "Closed on Sundays", "Stale since 2010-08-01 21:59
+                    # CEST". A line of the bounds, so the kiosk's tile grid keeps its places.
+                    el("Span", t.note, className="sl-tile-note") if t.note else None,
                 ],
                 className="sl-bounds",
             ),
-            # Why grey, in words: "Closed on Sundays", "Stale since 2010-08-01 21:59 CEST".
-            el("P", t.note, className="sl-tile-note") if t.note else None,
             details(t),
         ],
         className=f"sl-tile sl-status-{t.status}",

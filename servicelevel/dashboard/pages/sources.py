@@ -30,7 +30,7 @@ SOURCE_COLUMNS = [
     col("source", "Source", minWidth=180),
     col("kind", "Data"),
     col("collector", "Collector"),
-    col("state_text", "State", minWidth=TIME_WRAPPED_PX),  # "stale since <date time>", "ok"
+    col("state", "State"),
     col("last_read", "Last read", minWidth=TIME_WRAPPED_PX),
     col("last_data", "Newest data", minWidth=TIME_WRAPPED_PX),
     col("lag", "Lag"),
