@@ -41,9 +41,9 @@ def targets() -> None:
 def targets_check(path: Path | None, db_url: str | None, strict: bool) -> None:
     """Validate PATH (default: $SERVICELEVEL_TARGETS or ./targets.toml); exit 2 on errors.
 
-    Every section is checked in one pass: the targets, [report] and [alerts], and the
-    [[source]] tables with the mapping files they name. Warnings (a percentage written as a
-    fraction, a queue the database has never seen) are printed and pass, unless --strict.
+    Every section is checked in one pass: the targets, [report] and [alerts], [assessment],
+    and the [[source]] tables with the mapping files they name. Warnings (a percentage written
+    as a fraction, a queue the database has never seen) are printed and pass, unless --strict.
     """
     import os
 
@@ -91,15 +91,17 @@ def _unseen_queues(path: Path, targets: Targets | None, db_url: str) -> list[Con
 
 
 def _other_sections(path: Path, targets: Targets | None) -> list[ConfigIssue]:
-    """The issues of [report]/[alerts] and [[source]], even when the targets did not validate.
+    """The issues of [report]/[alerts], [assessment] and [[source]], even when the targets did
+    not validate.
 
     Those sections are plain tables of the targets model, so they can be checked from the
     file's raw tables whenever it is valid TOML.
     """
+    from servicelevel.config.assessment import assessment_questionnaire, questionnaire_from_table
     from servicelevel.config.delivery import delivery_settings, report_settings
 
     if targets is not None:
-        issues = report_settings(targets).issues
+        issues = report_settings(targets).issues + assessment_questionnaire(targets)[1]
         sources: list[Any] = targets.source
     else:
         try:
@@ -114,6 +116,9 @@ def _other_sections(path: Path, targets: Targets | None) -> list[ConfigIssue]:
             alerts if isinstance(alerts, dict) else None,
             ids, str(path), text,
         ).issues  # fmt: skip
+        table = data.get("assessment")  # not a table: load_targets has said so
+        if isinstance(table, dict):
+            issues += questionnaire_from_table(table, str(path), text)[1]
         sources = _tables(data.get("source"))
     if sources:  # the [[source]] tables and the mapping files they name
         from servicelevel.collectors.mapped.mapping import MappingInvalid, load_sources

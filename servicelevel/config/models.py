@@ -423,6 +423,9 @@ class Targets(_Section):
     report: dict[str, Any] | None = Field(None, description="email report settings")
     alerts: dict[str, Any] | None = Field(None, description="alert settings")
     source: list[dict[str, Any]] = Field(default_factory=list, description="data sources")
+    assessment: dict[str, Any] | None = Field(
+        None, description="statements of the customer-focus self-assessment"
+    )
 
     _path: Path | None = PrivateAttr(default=None)
 
