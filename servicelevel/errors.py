@@ -6,6 +6,7 @@ The hierarchy:
   * ConfigError
     * TargetsInvalid
     * MappingInvalid (servicelevel.collectors.mapped.mapping)
+    * AssessmentInvalid (servicelevel.assessment.answers)
   * StoreError
     * DatabaseUrlInvalid
     * DatabaseUnavailable

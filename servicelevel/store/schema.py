@@ -443,3 +443,27 @@ class RollupRebuild(Base):
     rows_done: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_total: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- the customer-focus self-assessment (servicelevel.assessment) -------------------------------
+
+
+class AssessmentResult(Base):
+    """One customer-focus self-assessment: the day, who rated, the statements and the ratings.
+
+    Why the statements are kept: they are configurable (``[assessment]`` in targets.toml), so a
+    result must say what was rated even after the file changes. Both are JSON text, area ->
+    list, in the order asked. Scores are not stored: they are computed exactly from the ratings
+    (``servicelevel.assessment.scoring``). One result per day and author: recording the same
+    day again (a corrected file, a second Save) replaces it, so a re-run stores nothing twice.
+    """
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("assessed_on", "author"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    assessed_on: Mapped[date] = mapped_column(Date, index=True)
+    author: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    statements: Mapped[str] = mapped_column(Text)
+    ratings: Mapped[str] = mapped_column(Text)
