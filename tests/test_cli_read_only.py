@@ -2,9 +2,9 @@
 
 A mistyped ``--db`` used to create an empty store (and its folders) and then report every
 target as "no data", which the weekly email summed up as "all at or above minimum". Now
-``status``, ``report weekly``, ``serve`` and the ``quarantine`` listing print one line naming
-the database and what to run, exit 2, and leave the disk as it was; only ``import``,
-``db upgrade``, ``demo`` (and ``worker``) create a database.
+``status``, ``report weekly``, ``serve``, the ``quarantine`` listing and ``assessment show`` print
+one line naming the database and what to run, exit 2, and leave the disk as it was; only
+``import``, ``db upgrade``, ``demo``, ``assessment record`` (and ``worker``) create a database.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ READ_ONLY = {
     # An address nothing can bind: were the database accepted, serve fails at once, not hangs.
     "serve": ["serve", "--no-scheduler", "--host", "256.0.0.1", "--targets", TARGETS],
     "quarantine": ["quarantine"],
+    "assessment": ["assessment", "show"],
 }
 
 
@@ -74,7 +75,7 @@ def test_an_empty_sqlite_file_is_refused_and_left_empty(tmp_path, command):
     assert path.stat().st_size == 0 and sorted(tmp_path.iterdir()) == [path]
 
 
-@pytest.mark.parametrize("command", ["status", "report", "serve"])
+@pytest.mark.parametrize("command", ["status", "report", "serve", "assessment"])
 def test_an_empty_postgresql_database_is_refused(pg_url, command):
     line = one_error_line([*READ_ONLY[command], "--db", pg_url])
     assert line.startswith(f"error: the database {pg_url} is empty (no tables); {CREATE_FIRST}")

@@ -10,6 +10,7 @@ importing them registers them on :data:`main`.
 from __future__ import annotations
 
 from servicelevel.cli import (  # noqa: F401  (register)
+    assessment,
     ingest,
     maintenance,
     report,
