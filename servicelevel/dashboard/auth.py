@@ -1,7 +1,8 @@
 """Who may see and who may change: login, roles, and the guard in front of every request.
 
-Roles: ``viewer`` sees every page; ``editor`` may also change targets. Users live in a TOML file
-(``users.toml``) with werkzeug password hashes, never plain passwords::
+Roles: ``viewer`` sees every page; ``editor`` may also change targets and record a customer-focus
+self-assessment. Users live in a TOML file (``users.toml``) with werkzeug password hashes, never
+plain passwords::
 
     [[user]]
     name = "alice"
@@ -65,7 +66,7 @@ COOKIE_SECURE_ENV = "SERVICELEVEL_COOKIE_SECURE"
 THROTTLE_EXTENSION = "servicelevel.login_throttle"
 EPOCHS_EXTENSION = "servicelevel.session_epochs"
 # Outputs of callbacks that change something; only editors may trigger them.
-EDITOR_OUTPUTS = ("targets-save-result",)
+EDITOR_OUTPUTS = ("targets-save-result", "assessment-save-result")
 # Static files needed to draw the login page; they hold no data.
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 # Checked against a hash when the user is unknown, so a wrong name takes as long as a wrong

@@ -16,6 +16,7 @@ NAV = (
     ("Queue", "/queue"),
     ("Sources", "/sources"),
     ("Targets", "/targets"),
+    ("Assessment", "/assessment"),
 )
 
 
