@@ -41,6 +41,8 @@ PACKAGE_DATA = (
     "servicelevel/reports/templates/email/weekly-body.html",
     "servicelevel/reports/templates/email/weekly-body.txt",
     "servicelevel/reports/templates/email/weekly-subject.txt",
+    "servicelevel/reports/templates/email/weekly-assessment.html",
+    "servicelevel/reports/templates/email/weekly-assessment.txt",
     "servicelevel/reports/templates/email/alert-body.html",
     "servicelevel/reports/templates/email/alert-body.txt",
     "servicelevel/reports/templates/email/alert-subject.txt",

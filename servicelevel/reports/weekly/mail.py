@@ -144,6 +144,23 @@ def context(
             "%a %-d %b %Y %H:%M %Z"
         ),
         "has_call_targets": any(r.target.definition.calls for r in report.rows),
+        "assessment": _assessment(report),
+    }
+
+
+def _assessment(report: WeeklyReport) -> dict[str, str] | None:
+    """The latest self-assessment for the email's short section; None leaves it out."""
+    from servicelevel.assessment import BANDS, MAX_TOTAL, shown_total
+
+    found = report.assessment
+    if found is None:
+        return None
+    return {
+        "date": f"{found.assessed_on:%a %-d %b %Y}",
+        "total": f"{float(shown_total(found.total)):.2f} of {MAX_TOTAL}",
+        "band": found.band,
+        "band_text": BANDS[found.band],
+        "weakest": found.weakest_text(),
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from servicelevel.assessment import Assessment, latest_assessment
 from servicelevel.config import Target, Targets
 from servicelevel.config.history import load_history, version_on
 from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
@@ -80,6 +81,8 @@ class WeeklyReport:
     problems: list[Problem]
     complaints: int
     generated_at: datetime
+    # The latest customer-focus self-assessment assessed by the week's end, if any.
+    assessment: Assessment | None = None
 
 
 def worst_of(statuses: Sequence[Status]) -> Status | None:
@@ -167,8 +170,9 @@ def build_weekly(
         rows.append(row)
     natures = complaint_natures(engine, this)
     return WeeklyReport(
-        targets, week, rows, rank_problems(rows, natures), sum(c for _, c in natures), now
-    )
+        targets, week, rows, rank_problems(rows, natures), sum(c for _, c in natures), now,
+        assessment=latest_assessment(engine, until=week.end),
+    )  # fmt: skip
 
 
 def rank_problems(rows: Sequence[TargetWeek], natures: Sequence[tuple[str, int]]) -> list[Problem]:
