@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,8 +68,8 @@ def read_targets_text(path: str | Path) -> tuple[str | None, list[ConfigIssue]]:
     """
     p = Path(path)
 
-    def issue(message: str) -> tuple[None, list[ConfigIssue]]:
-        return None, [ConfigIssue(str(path), None, "", message)]
+    def issue(message: str, line: int | None = None) -> tuple[None, list[ConfigIssue]]:
+        return None, [ConfigIssue(str(path), line, "", message)]
 
     try:
         with p.open("rb") as handle:
@@ -85,7 +86,9 @@ def read_targets_text(path: str | Path) -> tuple[str | None, list[ConfigIssue]]:
     try:
         text = data.decode("utf-8-sig")  # -sig: editors on Windows add a BOM
     except UnicodeDecodeError as e:
-        return issue(f"not UTF-8 text (byte {e.start}); save the file as UTF-8")
+        # The line, as every other issue has: an editor shows lines, not byte offsets.
+        line = data.count(b"\n", 0, e.start) + 1
+        return issue(f"not UTF-8 text (byte {e.start}); save the file as UTF-8", line)
     return text.replace("\r\n", "\n").replace("\r", "\n"), []  # as text-mode reading does
 
 
@@ -113,13 +116,24 @@ def parse_targets(text: str, filename: str = "targets.toml") -> LoadResult:
         data = tomlkit.parse(text).unwrap()
     except ParseError as e:
         return LoadResult(None, [ConfigIssue(filename, e.line, "", _syntax_message(e))])
-    except TOMLKitError as e:
-        return LoadResult(None, [ConfigIssue(filename, None, "", f"not valid TOML: {e}")])
+    except TOMLKitError as e:  # e.g. a key given twice: tomlkit says which, not where
+        message = f"not valid TOML: {e}"
+        return LoadResult(None, [ConfigIssue(filename, _tomllib_line(text), "", message)])
     try:
         targets = Targets.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as e:
         return LoadResult(None, validation_issues(e, text, filename, Targets))
     return LoadResult(targets, [], fraction_warnings(targets, text, filename))
+
+
+def _tomllib_line(text: str) -> int | None:
+    """The line the standard library's parser stops at, for errors tomlkit does not locate."""
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        found = re.search(r"at line (\d+)", str(e))
+        return int(found.group(1)) if found else None
+    return None
 
 
 def _syntax_message(e: ParseError) -> str:

@@ -211,3 +211,24 @@ def test_text_over_the_limit_is_refused_by_the_parser_too():
 def test_the_limit_is_documented():
     docs = (ROOT / "docs" / "targets.md").read_text(encoding="utf-8")
     assert "1 MiB" in docs
+
+
+def test_a_file_that_is_not_utf8_is_refused_at_the_line_of_the_bad_byte(tmp_path):
+    """Found by tests/fuzz/test_fuzz_targets.py: every other issue has a line, this one had only
+    a byte offset, which no editor shows."""
+    path = tmp_path / "targets.toml"
+    path.write_bytes(SEED.encode("utf-8") + b"# caf\xe9\n")
+    [issue] = load_targets(path).errors
+    assert issue.line == SEED.count("\n") + 1
+    assert str(issue).startswith(f"{path}:{issue.line}: not UTF-8 text")
+
+
+def test_a_key_given_twice_is_refused_at_a_line(tmp_path):
+    """Found by tests/fuzz/test_fuzz_targets.py: tomlkit names the key given twice, not where."""
+    lines = SEED.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("id = "))
+    path = tmp_path / "targets.toml"
+    path.write_text("".join([*lines[:at + 1], lines[at], *lines[at + 1:]]), encoding="utf-8")
+    [issue] = load_targets(path).errors
+    assert issue.line == at + 2, str(issue)
+    assert "already exists" in issue.message
