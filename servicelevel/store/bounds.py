@@ -73,10 +73,16 @@ def is_key(name: str | Column[object]) -> bool:
 
 
 def fit_text(name: str | Column[object], value: str, field: str | None = None) -> str:
-    """``value`` as it may be stored in the column: cut to its size, or refused for a key.
+    """``value`` as it may be stored in the column: cut to its size, or refused for a key
+    (a NUL byte too: refused in a key, shown as ␀ in free text).
 
     ``field`` names the value in the reason (default: the column's name).
     """
+    if "\x00" in value:  # no PostgreSQL text holds a NUL; SQLite would: the same on both
+        if is_key(name):
+            label = field or column(name).name
+            raise OutOfBounds(label, "contains a NUL byte", f"{label} contains a NUL byte")
+        value = value.replace("\x00", "\u2400")  # shown as the symbol for NUL
     size = limit(name)
     if size is None or len(value) <= size:
         return value

@@ -21,7 +21,7 @@ from servicelevel.collectors.base import RunResult
 from servicelevel.store.schema import IngestRun
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("SERVICELEVEL_FUZZ_EXAMPLES", "30")),
+    max_examples=int(os.environ.get("SERVICELEVEL_FUZZ_EXAMPLES", "8")),
     deadline=None,
     derandomize=True,
     database=None,

@@ -63,3 +63,10 @@ def test_a_call_the_store_cannot_hold_alike_everywhere_is_refused_with_a_reason(
 def test_a_batch_column_is_checked_in_one_call():
     values = np.array(["sales", "Q" * 81, None, "F" * 80], dtype=object)
     assert bounds.too_long("calls.queue", values).tolist() == [False, True, False, False]
+
+
+def test_a_nul_byte_is_refused_in_a_key_and_shown_as_a_symbol_in_free_text():
+    """PostgreSQL refuses a NUL in any text (the whole batch with it); SQLite keeps it."""
+    with pytest.raises(bounds.OutOfBounds, match="queue: contains a NUL byte"):
+        bounds.fit_text("calls.queue", "sa\x00les", "queue")
+    assert bounds.fit_text("calls.agent", "ann\x00e") == "ann\u2400e"

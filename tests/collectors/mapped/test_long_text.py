@@ -33,7 +33,7 @@ SPEC = RollupSpec.of(5, [20])
 UTC_ZONE = ZoneInfo("UTC")
 QUEUE_SIZE = Call.__table__.c.queue.type.length  # 80
 KEY_SIZE = Survey.__table__.c.survey_key.type.length  # 120
-NATURE_SIZE = Complaint.__table__.c.nature.type.length  # 200
+SOLUTION_SIZE = Complaint.__table__.c.solution.type.length  # free text, cut to size
 SOURCE_SIZE = Source.__table__.c.name.type.length  # 200
 
 CALLS = """
@@ -50,7 +50,7 @@ kind = "complaints"
 [columns]
 key = "ticket"
 opened_at = "opened"
-nature = "nature"
+solution = "solution"
 [survey]
 score = "score"
 """
@@ -96,11 +96,11 @@ def test_a_queue_longer_than_its_column_is_quarantined_not_cut(engine, tmp_path)
 def test_a_survey_key_made_from_a_long_complaint_key_is_bounded_too(engine, tmp_path):
     """The survey of a complaint is keyed "<complaint key>:survey": 7 characters more."""
     near_limit = "T" * (KEY_SIZE - 3)
-    nature = "n" * (NATURE_SIZE + 50)
+    solution = "n" * (SOLUTION_SIZE + 50)
     result = load(engine, tmp_path / "complaints.csv", COMPLAINTS, "complaints-csv", [
-        "ticket,opened,nature,score",
-        f"{near_limit},2026-03-02 09:00:00,{nature},4",
-        f"T-2,2026-03-02 10:00:00,{nature},5",
+        "ticket,opened,solution,score",
+        f"{near_limit},2026-03-02 09:00:00,{solution},4",
+        f"T-2,2026-03-02 10:00:00,{solution},5",
     ])  # fmt: skip
     assert (result.read, result.stored, result.quarantined) == (2, 1, 1)
     assert result.reasons == {"survey key too long": 1}
@@ -108,7 +108,7 @@ def test_a_survey_key_made_from_a_long_complaint_key_is_bounded_too(engine, tmp_
         complaint = session.execute(select(Complaint)).scalar_one()
         survey = session.execute(select(Survey)).scalar_one()
         (reason,) = session.execute(select(Quarantine.reason)).scalars()
-    assert (complaint.complaint_key, complaint.nature) == ("T-2", "n" * NATURE_SIZE)
+    assert (complaint.complaint_key, complaint.solution) == ("T-2", "n" * SOLUTION_SIZE)
     assert survey.survey_key == "T-2:survey"
     assert reason.startswith(f"survey key: longer than {KEY_SIZE} characters")
 
