@@ -54,7 +54,8 @@ CUSTOMERS_NOTE = (
     "Customers affected, per window below the minimum: for a percentage, the extra contacts "
     "that would have needed to succeed for the window to meet its minimum (when lower is "
     "better, the contacts beyond what the minimum allows); for an average speed of answer, "
-    "the waiting above the minimum counted in contacts that each waited the minimum; for a "
+    "at least how many answered callers would have needed to wait no longer than the minimum "
+    "for the average to meet it (none waited longer than the window's longest wait); for a "
     "longest wait, the one caller who waited longest. Never more than the contacts counted, "
     "added up over the breach's windows."
 )
@@ -68,14 +69,27 @@ def _exact(number: float | int) -> Fraction:
     return Fraction(int(as_float)) if as_float.is_integer() else Fraction(repr(as_float))
 
 
+def contacts_counted(status: Status) -> int:
+    """The contacts a window's figure counts (offered calls, answered calls, respondents...):
+    what its customers affected can never exceed."""
+    return max(0, int(status.kpi.volume))
+
+
 def customers_affected(status: Status) -> int:
     """Contacts of one window that the minimum was not kept for (0 when it was kept).
 
     Percentages (``numerator / denominator x 100``, higher is better): the successes missing,
     ``ceil(minimum / 100 x denominator - numerator)``; lower is better: the contacts beyond the
-    allowance, ``numerator - floor(minimum / 100 x denominator)``. An average wait: the waiting
-    above ``minimum x answered`` in units of the minimum, rounded up (every answered call when
-    the minimum is 0). A longest wait: one caller. Never more than the contacts counted.
+    allowance, ``numerator - floor(minimum / 100 x denominator)``. A longest wait: one caller.
+
+    An average wait: the fewest answered callers who, had each waited no longer than the
+    minimum, would have brought the average to it. The window's sums do not say who waited
+    how long, but no one waited longer than its longest wait, so each such caller took off at
+    most ``longest - minimum`` of the waiting beyond ``minimum x answered``: at least
+    ``ceil(beyond / (longest - minimum))`` of them. That is a count of callers, never more than
+    the answered (each answered wait is at most the longest, so ``beyond`` is at most
+    ``answered x (longest - minimum)``); the earlier "waiting beyond, in units of the minimum"
+    was seconds, not callers, and exceeded the calls whenever the average was twice the minimum.
     """
     if status.status != "breach" or status.kpi.exact is None:
         return 0
@@ -83,22 +97,33 @@ def customers_affected(status: Status) -> int:
     minimum = _exact(target.minimum)
     shape = target.definition.shape
     if shape == "max":
-        return min(1, kpi.volume)
-    if shape == "mean":
-        answered = int(kpi.denominator)
-        excess = _exact(kpi.numerator) - minimum * answered
-        if excess <= 0:
-            return 0
-        needed = answered if minimum <= 0 else math.ceil(excess / minimum)
-        return min(needed, answered)
-    contacts = int(kpi.denominator)
-    successes_or_failures = int(kpi.numerator)
-    allowed = minimum / 100 * contacts
-    if target.higher_is_better:
-        needed = math.ceil(allowed - successes_or_failures)
-        return max(0, min(needed, contacts - successes_or_failures))
-    beyond = successes_or_failures - math.floor(allowed)
-    return max(0, min(beyond, successes_or_failures))
+        found = min(1, kpi.volume)
+    elif shape == "mean":
+        found = _callers_over_the_average(status, minimum)
+    else:
+        contacts = int(kpi.denominator)
+        successes_or_failures = int(kpi.numerator)
+        allowed = minimum / 100 * contacts
+        if target.higher_is_better:
+            needed = math.ceil(allowed - successes_or_failures)
+            found = max(0, min(needed, contacts - successes_or_failures))
+        else:
+            beyond = successes_or_failures - math.floor(allowed)
+            found = max(0, min(beyond, successes_or_failures))
+    assert 0 <= found <= contacts_counted(status), (target.id, found, kpi)
+    return found
+
+
+def _callers_over_the_average(status: Status, minimum: Fraction) -> int:
+    """See :func:`customers_affected`: an average above its minimum, in callers."""
+    answered = int(status.kpi.denominator)
+    beyond = _exact(status.kpi.numerator) - minimum * answered
+    if beyond <= 0 or answered <= 0:
+        return 0
+    longest = status.counts.max_wait if status.counts is not None else None
+    if longest is None or _exact(longest) <= minimum:
+        return 1  # no longest wait known (or inconsistent sums): one caller, at least
+    return min(answered, math.ceil(beyond / (_exact(longest) - minimum)))
 
 
 def open_time(start: datetime, end: datetime, targets: Targets) -> timedelta:

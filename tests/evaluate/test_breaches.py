@@ -102,16 +102,33 @@ ideal = 120
 min_volume = 1
 """
     targets = bw.load(bw.write_targets(tmp_path, extra=extra))
-    # 10 answered calls, 900 s of waiting: 90 s on average against 60. The 300 s beyond
-    # 10 x 60 are 5 callers' worth of the minimum wait.
-    slow = maths.average_speed_of_answer(maths.CallCounts(answered=10, wait_sum_answered=900.0))
-    assert customers_affected(quarter(targets, "asa", TUE_0800, slow)) == 5
-    # 4 answered, 250 s: 62.5 s on average; 10 s beyond 240 is part of one caller: 1.
-    just = maths.average_speed_of_answer(maths.CallCounts(answered=4, wait_sum_answered=250.0))
-    assert customers_affected(quarter(targets, "asa", TUE_0800, just)) == 1
-    # 2 answered, 1000 s: 940 s beyond, 16 callers' worth, but only 2 callers were there.
-    cap = maths.average_speed_of_answer(maths.CallCounts(answered=2, wait_sum_answered=1000.0))
-    assert customers_affected(quarter(targets, "asa", TUE_0800, cap)) == 2
+
+    def asa(answered: int, wait_sum: float, longest: float | None) -> int:
+        counts = maths.CallCounts(
+            offered=answered, answered=answered, wait_sum_answered=wait_sum, max_wait=longest
+        )
+        kpi = maths.average_speed_of_answer(counts)
+        target = targets.target("asa")
+        window = window_containing("15min", TUE_0800, targets.operation.tz)
+        return customers_affected(Status(target, "*", window, kpi, judge(target, kpi), counts))
+
+    # 10 answered calls, 900 s of waiting: 90 s on average against 60, 300 s beyond 10 x 60.
+    # No one waited more than 150 s, so a caller brought back to 60 s takes off at most 90 s:
+    # at least ceil(300 / 90) = 4 callers would have needed to wait no longer than the minimum.
+    assert asa(10, 900.0, 150.0) == 4
+    # The same sums with a 360 s longest wait: ceil(300 / 300) = 1 caller could explain it.
+    assert asa(10, 900.0, 360.0) == 1
+    # 4 answered, 250 s: 62.5 s on average; 10 s beyond 240, longest 70 s: ceil(10 / 10) = 1.
+    assert asa(4, 250.0, 70.0) == 1
+    # 2 answered, 1000 s, longest 600 s: 880 s beyond, at most 540 each: both callers. (The
+    # old count, 880 / 60 "callers' worth of the minimum", was 15 for these 2 calls, cut to 2.)
+    assert asa(2, 1000.0, 600.0) == 2
+    # Never more than the answered, whatever the sums: each wait is at most the longest.
+    for answered, wait_sum, longest in [(1, 61.0, 61.0), (3, 3000.0, 1000.0), (50, 9000.0, 181.0)]:
+        assert 1 <= asa(answered, wait_sum, longest) <= answered
+    assert asa(3, 3000.0, 1000.0) == 3  # everyone waited 1000 s: all three
+    # Met (exactly 60 s on average): nobody.
+    assert asa(4, 240.0, 100.0) == 0
     # A longest wait is one caller's.
     long = maths.longest_wait(maths.CallCounts(offered=30, max_wait=420.0))
     assert customers_affected(quarter(targets, "longest", TUE_0800, long)) == 1
