@@ -127,6 +127,34 @@ QUARTERS = [
 ]
 
 
+# ``write_targets(extra=STRICT)`` adds a day target with a 96 % minimum, below it in both
+# queues at once and over the week, for the weekly problems and ``report weekly --json``.
+STRICT = """
+[[target]]
+id = "answer-day-strict"
+name = "Answered within 20 s, per day, strict"
+kpi = "service_level"
+threshold_seconds = 20
+per_queue = true
+window = "day"
+minimum = 96
+ideal = 98
+min_volume = 20
+"""
+# By hand, against 96 % (38.4 of 40 calls, 19.2 of 20), per day (breachweek's table):
+#   support Mon 36/40 -> ceil(2.4) = 3, Tue 28 -> 11, Wed 30 -> 9, Thu no data, Fri 31 -> 8,
+#           Sat 36 -> 3: one breach, Mon-Sat, 10 + 10 + 10 + 10 + 3 = 43 h open;
+#   sales   Mon, Tue, Fri 19/20 -> 1 each: one breach, Mon-Fri (Wed, Thu no calls), 30 h open.
+# Hours with a day below the minimum, either queue: Mon, Tue, Wed, Fri, Sat = 43 h of the
+# week's 53 open hours (added up per queue it would be 73 h).
+# The week, all queues: 224 of 270 in time, 82.96 % < 96 %: ceil(259.2 - 224) = 36.
+# One service-level problem with answer-day and answer-15min, each day the larger count,
+# queues added up against all queues together (answer-15min):
+#   Mon 3 + 1 = 4; Tue max(4, 11) + 1 = 12 (15 min: 4); Wed max(2, 9) = 9 (3); Thu 2 (15 min);
+#   Fri max(1, 8) + 1 = 9 (1); Sat 3: 39 over the days, against 36 for the week: 39.
+STRICT_CUSTOMERS = 39
+
+
 def local(day: int, hhmm: str) -> datetime:
     d = MONDAY + timedelta(days=day)
     hh, mm = (int(x) for x in hhmm.split(":"))

@@ -1,4 +1,5 @@
-"""Plain-text rendering of statuses and breaches for the terminal (``servicelevel status``)."""
+"""Plain-text rendering of values, durations, windows, statuses and breaches: for the terminal
+(``servicelevel status``) and the weekly email alike."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from servicelevel.evaluate import Breach, Status
+from servicelevel.timeutil import Window
 
 MARK = {"ideal": "IDEAL", "met": "met", "breach": "BREACH", "no_data": "no data", "stale": "STALE"}
 
@@ -23,6 +25,18 @@ def format_duration(delta: timedelta) -> str:
     if not hours:
         return f"{minutes} min"
     return f"{hours} h" if not minutes else f"{hours} h {minutes:02d} min"
+
+
+def window_label(window: Window) -> str:
+    """A window as a reader names it: ``Tue 17 Nov``, ``Tue 17 Nov 08:00``, ``week 47``."""
+    local = window.start_local
+    if window.kind == "day":
+        return f"{local:%a %-d %b}"
+    if window.kind in ("15min", "hour"):
+        return f"{local:%a %-d %b %H:%M}"
+    if window.kind == "week":
+        return f"week {local.isocalendar()[1]}"
+    return f"{local:%B %Y}"
 
 
 def status_table(statuses: Sequence[Status], reasons: Sequence[str] = ()) -> str:

@@ -9,13 +9,15 @@ Every figure comes from :mod:`servicelevel.evaluate`, the same code behind the d
   ``per_queue``) that started in the week: the worst of them, and its *breaches*, as
   :mod:`servicelevel.evaluate.breaches` defines them for every reader, with their open-hours
   duration;
-* the three most significant problems, ranked by customers affected (see ``IMPACT_NOTE``).
+* the most significant problems, one per KPI and scope, counted in customers affected and
+  ranked as :mod:`.problems` says (its rule is the footnote, ``IMPACT_NOTE``).
 
 Sending is claimed in ``send_log`` first (see :mod:`servicelevel.reports.sendlog`), so a week's
 summary goes out once however many workers, restarts or retries there are.
 
-The parts: :mod:`.week` (calendar weeks), :mod:`.report` (the figures, breaches and problems)
-and :mod:`.mail` (the templates' context, the preview, sending once). Import from here.
+The parts: :mod:`.week` (calendar weeks), :mod:`.report` (the figures and breaches),
+:mod:`.problems` (the problems and the headline's counts) and :mod:`.mail` (the templates'
+context, the preview, sending once). Import from here.
 """
 
 from servicelevel.reports.weekly.mail import (
@@ -33,18 +35,23 @@ from servicelevel.reports.weekly.mail import (
     send_weekly,
     weekly_message,
 )
+from servicelevel.reports.weekly.problems import (
+    Affected,
+    Involved,
+    Problem,
+    count_once,
+    rank_problems,
+)
 from servicelevel.reports.weekly.report import (
     IMPACT_NOTE,
     TREND_WEEKS,
     Breach,
-    Problem,
     TargetWeek,
     WeeklyReport,
     breaches_of,
     build_weekly,
     complaint_natures,
     format_duration,
-    rank_problems,
     window_label,
     worst_of,
 )
@@ -56,7 +63,9 @@ __all__ = [
     "KIND",
     "LABEL",
     "TREND_WEEKS",
+    "Affected",
     "Breach",
+    "Involved",
     "Problem",
     "Rendered",
     "SendOutcome",
@@ -67,6 +76,7 @@ __all__ = [
     "build_weekly",
     "complaint_natures",
     "context",
+    "count_once",
     "draw_charts",
     "due_week",
     "format_change",

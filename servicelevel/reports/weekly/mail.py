@@ -10,7 +10,7 @@ import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -19,6 +19,7 @@ from servicelevel.config import Targets
 from servicelevel.config.delivery import Settings
 from servicelevel.evaluate import ALL
 from servicelevel.reports.text import format_value
+from servicelevel.reports.weekly.problems import problems_title
 from servicelevel.reports.weekly.report import (
     IMPACT_NOTE,
     TREND_WEEKS,
@@ -113,8 +114,7 @@ def context(
             }
         )
     counts = Headline.of(report.rows)
-    breaches = sum(len(r.breaches) for r in report.rows)
-    breach_time = sum((r.breach_time for r in report.rows), timedelta())
+    affected = report.affected
     subject = settings.weekly.subject if settings and settings.weekly else None
     return {
         "operation": targets.operation.name,
@@ -132,10 +132,22 @@ def context(
         "all_no_data": counts.all_no_data,
         "subject_summary": counts.subject(),
         "summary": counts.sentence(),
-        "breach_count": breaches,
-        "breach_time": format_duration(breach_time),
+        # The headline: targets with breaches and customers counted once; never hours added
+        # across targets (each row has its own).
+        "breached_targets": affected.targets_with_breaches if affected else 0,
+        "customers_affected": f"{affected.customers_affected:,}" if affected else "0",
+        "affected_sentence": affected.sentence(counts.targets) if affected else "",
+        "problems_title": problems_title(len(report.problems)),
         "problems": [
-            {"title": p.title, "detail": p.detail, "impact": f"{p.impact:,.0f}", "kind": p.kind}
+            {
+                "title": p.title,
+                "detail": p.detail,
+                "lines": list(p.lines),
+                "customers": f"{p.customers_affected:,}",
+                "customers_word": "customer" if p.customers_affected == 1 else "customers",
+                "kind": p.kind,
+                "below_for_week": p.below_for_week,
+            }
             for p in report.problems
         ],
         "complaints": report.complaints,

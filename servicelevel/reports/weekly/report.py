@@ -17,29 +17,26 @@ from servicelevel.assessment import Assessment, latest_assessment
 from servicelevel.config import Target, Targets
 from servicelevel.config.history import load_history, version_on
 from servicelevel.evaluate import ALL, Status, evaluate_range, evaluate_windows
-from servicelevel.evaluate.breaches import CUSTOMERS_NOTE, customers_affected
 from servicelevel.evaluate.breaches import Breach as Breach
 from servicelevel.evaluate.breaches import breaches_of as breaches_of
 from servicelevel.privacy import mask_text
 from servicelevel.reports.text import format_duration as format_duration
-from servicelevel.reports.text import format_value
+from servicelevel.reports.text import window_label as window_label
+from servicelevel.reports.weekly.problems import (
+    PROBLEMS_NOTE,
+    Affected,
+    Problem,
+    rank_problems,
+    union_open_time,
+)
 from servicelevel.reports.weekly.week import Week
 from servicelevel.store.schema import Complaint
 from servicelevel.timeutil import Window, local_day_bounds
 
 TREND_WEEKS = 8
-IMPACT_NOTE = (
-    f"Impact = customers affected. For a breach: {CUSTOMERS_NOTE} For complaints: the number "
-    "opened in the week with that nature."
-)
-
-
-@dataclass
-class Problem:
-    title: str
-    detail: str
-    impact: float
-    kind: str  # breach | complaints
+# The footnote under the problems: how they are counted and ranked (kept as IMPACT_NOTE, its
+# name before customers affected became the one unit).
+IMPACT_NOTE = PROBLEMS_NOTE
 
 
 @dataclass
@@ -53,6 +50,9 @@ class TargetWeek:
     # The target as it applied to the week (minimum, ideal in force on its Monday): the file
     # holds the newest values, and an edit effective from a later day must not rewrite the past.
     applied: Target | None = None
+    # Open hours with at least one of its windows below the minimum (any queue), set by
+    # build_weekly: a union, so never more than the week's hours, however many queues.
+    breach_time: timedelta = timedelta()
 
     @property
     def bounds(self) -> Target:
@@ -68,10 +68,6 @@ class TargetWeek:
     def worst(self) -> Status | None:
         return worst_of(self.own) if len(self.own) > 1 else None
 
-    @property
-    def breach_time(self) -> timedelta:
-        return sum((b.open_time for b in self.breaches), timedelta())
-
 
 @dataclass
 class WeeklyReport:
@@ -83,6 +79,7 @@ class WeeklyReport:
     generated_at: datetime
     # The latest customer-focus self-assessment assessed by the week's end, if any.
     assessment: Assessment | None = None
+    affected: Affected | None = None  # the headline's counts (see .problems)
 
 
 def worst_of(statuses: Sequence[Status]) -> Status | None:
@@ -158,6 +155,7 @@ def build_weekly(
             breaches_of(own_statuses, targets, now=now),
             applied=version_on(target, history, week.monday),
         )  # fmt: skip
+        row.breach_time = union_open_time(row.breaches, targets, now)
         if target.id in daily_ids:
             points = [s for s in daily if s.target.id == target.id]
             scopes = sorted({s.scope for s in points})
@@ -169,83 +167,8 @@ def build_weekly(
             row.trend = {ALL: mine}
         rows.append(row)
     natures = complaint_natures(engine, this)
+    problems, affected = rank_problems(rows, natures, targets, now)
     return WeeklyReport(
-        targets, week, rows, rank_problems(rows, natures), sum(c for _, c in natures), now,
-        assessment=latest_assessment(engine, until=week.end),
+        targets, week, rows, problems, sum(c for _, c in natures), now,
+        assessment=latest_assessment(engine, until=week.end), affected=affected,
     )  # fmt: skip
-
-
-def rank_problems(rows: Sequence[TargetWeek], natures: Sequence[tuple[str, int]]) -> list[Problem]:
-    """The three problems with the highest impact: breaches per (target, queue), complaints."""
-    problems: list[Problem] = []
-    for row in rows:
-        by_scope: dict[str, list[Breach]] = {}
-        for breach in row.breaches:
-            by_scope.setdefault(breach.scope, []).append(breach)
-        for scope, breaches in by_scope.items():
-            windows = [s for b in breaches for s in b.statuses]
-            worst = max(breaches, key=lambda b: b.depth).worst
-            unit = row.target.unit
-            where = "" if scope == ALL else f", queue {scope}"
-            count = len(breaches)
-            spans = f"{len(windows)} {_KIND_WORDS[row.target.window]}{'s' * (len(windows) > 1)}"
-            problems.append(
-                Problem(
-                    title=f"{row.target.name}{where}",
-                    detail=(
-                        f"{count} breach{'es' if count > 1 else ''} ({spans}) below the minimum of "
-                        f"{format_value(worst.target.minimum, unit)}, "
-                        f"{format_duration(sum((b.open_time for b in breaches), timedelta()))} "
-                        f"in total; worst {format_value(worst.value, unit)} "
-                        f"({window_label(worst.window)})"
-                    ),
-                    impact=sum(b.customers_affected for b in breaches),
-                    kind="breach",
-                )
-            )
-        if not row.breaches and row.week.status == "breach":
-            # No own window in the week (a monthly target) or none below: the week itself is.
-            unit = row.target.unit
-            problems.append(
-                Problem(
-                    title=row.target.name,
-                    detail=(
-                        f"{format_value(row.week.value, unit)} over the week, below the minimum "
-                        f"of {format_value(row.week.target.minimum, unit)}"
-                    ),
-                    impact=customers_affected(row.week),
-                    kind="breach",
-                )
-            )
-    total = sum(c for _, c in natures)
-    for nature, count in natures:
-        share = f"{100 * count / total:.0f} % of the week's complaints" if total else ""
-        problems.append(
-            Problem(
-                title=f"Complaints: {nature[:80]}",
-                detail=f"{count} complaint{'s' if count > 1 else ''} opened ({share})",
-                impact=float(count),
-                kind="complaints",
-            )
-        )
-    problems.sort(key=lambda p: (-p.impact, p.title))
-    return [p for p in problems if p.impact > 0][:3]
-
-
-# --- formatting shared with the email ------------------------------------------------------
-
-
-_KIND_WORDS = {
-    "15min": "quarter hour", "hour": "hour", "day": "day", "week": "week", "month": "month",
-}  # fmt: skip
-
-
-def window_label(window: Window) -> str:
-    local = window.start_local
-    if window.kind == "day":
-        return f"{local:%a %-d %b}"
-    if window.kind in ("15min", "hour"):
-        return f"{local:%a %-d %b %H:%M}"
-    if window.kind == "week":
-        return f"week {local.isocalendar()[1]}"
-    return f"{local:%B %Y}"
