@@ -10,14 +10,16 @@ Every figure comes from :mod:`servicelevel.evaluate`, the same code behind the d
   :mod:`servicelevel.evaluate.breaches` defines them for every reader, with their open-hours
   duration;
 * the most significant problems, one per KPI and scope, counted in customers affected and
-  ranked as :mod:`.problems` says (its rule is the footnote, ``IMPACT_NOTE``).
+  ranked as :mod:`.problems` says (its rule is the footnote, ``IMPACT_NOTE``);
+* the whole summary as JSON for automation (:mod:`.summary_json`).
 
 Sending is claimed in ``send_log`` first (see :mod:`servicelevel.reports.sendlog`), so a week's
 summary goes out once however many workers, restarts or retries there are.
 
 The parts: :mod:`.week` (calendar weeks), :mod:`.report` (the figures and breaches),
-:mod:`.problems` (the problems and the headline's counts) and :mod:`.mail` (the templates'
-context, the preview, sending once). Import from here.
+:mod:`.problems` (the problems and the headline's counts), :mod:`.summary_json` (``report
+weekly --json``) and :mod:`.mail` (the templates' context, the preview, sending once). Import
+from here.
 """
 
 from servicelevel.reports.weekly.mail import (
@@ -55,6 +57,7 @@ from servicelevel.reports.weekly.report import (
     window_label,
     worst_of,
 )
+from servicelevel.reports.weekly.summary_json import summary_json
 from servicelevel.reports.weekly.week import Week
 
 __all__ = [
@@ -85,6 +88,7 @@ __all__ = [
     "render_weekly",
     "run_weekly_job",
     "send_weekly",
+    "summary_json",
     "weekly_message",
     "window_label",
     "worst_of",
