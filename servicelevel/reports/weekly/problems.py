@@ -45,7 +45,7 @@ from servicelevel.evaluate.breaches import (
     customers_affected,
     open_time,
 )
-from servicelevel.kpi.registry import KPIS
+from servicelevel.kpi.registry import KPIS, KpiDefinition
 from servicelevel.reports.text import format_duration, format_value, window_label
 
 if TYPE_CHECKING:
@@ -54,13 +54,8 @@ if TYPE_CHECKING:
 TOP = 3
 # Windows no longer than a day are counted per local day; the others per week.
 _DAILY = frozenset({"15min", "hour", "day"})
-# What kind of contact a KPI's customers are, for the headline's "counted once": a KPI of the
-# same kind may count the same people. Call KPIs are "calls"; anything unlisted is its own kind.
-_CONTACTS = {
-    "return_rate": "orders",
-    "complaint_satisfaction": "complainants",
-    "complainant_repurchase": "complainants",
-}
+# The headline's "counted once" is per kind of contact: KPIs of one kind may count the same
+# people. The kind follows the sources a KPI reads (the registry's ``sources``), see _contact.
 COMPLAINANTS = "complainants"
 
 PROBLEMS_NOTE = (
@@ -298,13 +293,21 @@ def _complaint_problems(natures: Sequence[tuple[str, int]]) -> list[Problem]:
     return out
 
 
+def _contact(definition: KpiDefinition) -> str:
+    """Who a KPI's customers are: callers for a call KPI; complainants for one read from
+    complaints or their surveys; otherwise the first source it reads (orders for returns)."""
+    if definition.calls:
+        return "calls"
+    if {"complaints", "surveys"} & set(definition.sources):
+        return COMPLAINANTS
+    return definition.sources[0]
+
+
 def _affected(rows: Sequence[TargetWeek], natures: Sequence[tuple[str, int]]) -> Affected:
     """Customers counted once across KPIs, per kind of contact (see the module docstring)."""
     by_kind: dict[str, list[tuple[View, Status]]] = {}
     for row in rows:
-        definition = row.target.definition
-        kind = "calls" if definition.calls else _CONTACTS.get(row.target.kpi, row.target.kpi)
-        by_kind.setdefault(kind, []).extend(_items(row, row.breaches))
+        by_kind.setdefault(_contact(row.target.definition), []).extend(_items(row, row.breaches))
     customers: dict[str, int] = {}
     contacts: dict[str, int] = {}
     for kind, items in by_kind.items():
