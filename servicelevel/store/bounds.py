@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import Column, String
+from sqlalchemy import BigInteger, Column, String
 
 from servicelevel.store.schema import Base
 
@@ -117,6 +117,27 @@ def check_number(value: float, field: str) -> float:
     if not math.isfinite(value):
         raise OutOfBounds(field, "not a finite number", f"{field} not a finite number")
     return value
+
+
+def largest(name: str | Column[object]) -> int:
+    """The largest whole number the column holds on every database we support.
+
+    SQLAlchemy's ``Integer`` is 32-bit on PostgreSQL and 64-bit on SQLite: the narrower one
+    decides, so the same count is refused on both (PostgreSQL refuses the whole batch, SQLite
+    raises OverflowError past 64 bits).
+    """
+    return 2**63 - 1 if isinstance(column(name).type, BigInteger) else 2**31 - 1
+
+
+def check_whole(name: str | Column[object], value: float, field: str) -> int:
+    """``value`` as a whole number >= 0 the column holds (a count of units, say)."""
+    check_number(value, field)
+    if value != int(value) or value < 0:
+        raise OutOfBounds(field, "not a whole number >= 0", f"{field} not a whole number")
+    top = largest(name)
+    if value > top:
+        raise OutOfBounds(field, f"larger than {top:,}", f"{field} too large")
+    return int(value)
 
 
 def check_seconds(value: float, field: str) -> float:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -372,8 +373,8 @@ def quarantine(
     is the same only if it is the same row of the same source at the same place, for the same
     reason (:func:`row_fingerprint`): so each file's accounting holds on its own, and only a
     re-read counts as duplicates. Without, the same raw line quarantined for the same reason by
-    any source is the same (a rotated queue_log read under its new name), and all empty lines
-    are one line.
+    any source is the same (a rotated queue_log read under its new name); an empty line is the
+    same only at the same place (:func:`_same_line`).
     """
     if not rows:
         return []
@@ -385,16 +386,19 @@ def quarantine(
     if texts is not None:
         return _quarantine_rows(session, source, rows, texts)
     raws = sorted({raw for _, _, raw in rows})
-    known: set[tuple[str, str]] = set()
+    known: set[tuple[str, str, str]] = set()
     for start in range(0, len(raws), _CHUNK):
         part = raws[start : start + _CHUNK]
-        query = select(Quarantine.raw, Quarantine.reason).where(Quarantine.raw.in_(part))
-        known.update((raw, reason) for raw, reason in session.execute(query))
+        query = select(Quarantine.raw, Quarantine.reason, Quarantine.location).where(
+            Quarantine.raw.in_(part)
+        )
+        known.update(_same_line(*found) for found in session.execute(query))
     now = datetime.now(UTC)
     seen: list[bool] = []
     new: list[dict[str, object]] = []
     for loc, reason, raw in rows:
-        repeated = (raw, reason) in known
+        same = _same_line(raw, reason, loc)
+        repeated = same in known
         seen.append(repeated)
         if not repeated:
             new.append(
@@ -406,10 +410,25 @@ def quarantine(
                     "quarantined_at": now,
                 }
             )
-            known.add((raw, reason))
+            known.add(same)
     if new:
         session.execute(insert(Quarantine), new)
     return seen
+
+
+_PLACE = re.compile(r"[:@]\d+$")
+
+
+def _same_line(raw: str, reason: str, location: str) -> tuple[str, str, str]:
+    """What makes two raw quarantined lines the same: their text and reason, whichever file
+    held them (a rotated queue_log re-read under its new name), and for an empty line, which
+    has no text to tell it apart, its place in the file too (its line number or byte offset),
+    so that a file's three empty lines are three lines, not one line and two duplicates.
+    """
+    if raw:
+        return raw, reason, ""
+    place = _PLACE.search(location)
+    return raw, reason, place.group() if place else location
 
 
 def _quarantine_rows(

@@ -22,8 +22,9 @@ class FieldInfo:
     # key | text | category | datetime | seconds | units | money | score | outcome | customer
     type: str
     required: bool = False
-    # The store column ("table.column") a text field fills: servicelevel.store.bounds reads its
-    # size there, and whether a longer value is cut (free text) or quarantines the row (a key).
+    # The store column ("table.column") the field fills: servicelevel.store.bounds reads there
+    # a text's size, and whether a longer value is cut (free text) or quarantines the row (a
+    # key), or the largest count an integer column holds.
     column: str = ""
     help: str = ""
 
@@ -68,14 +69,14 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
     "orders": {
         "key": FieldInfo("key", True, "orders.order_key", "the order (or order line) id"),
         "ordered_at": FieldInfo("datetime", True, help="when it was sold"),
-        "units": FieldInfo("units", help="units sold (default 1)"),
+        "units": FieldInfo("units", column="orders.units", help="units sold (default 1)"),
         "product": FieldInfo("text", False, "orders.product", "product"),
         "customer": FieldInfo("customer", help="customer id (kept as a keyed hash)"),
     },
     "returns": {
         "key": FieldInfo("key", True, "returns.return_key", "the return (or return line) id"),
         "returned_at": FieldInfo("datetime", True, help="when it was returned"),
-        "units": FieldInfo("units", help="units returned (default 1)"),
+        "units": FieldInfo("units", column="returns.units", help="units returned (default 1)"),
         "product": FieldInfo("text", False, "returns.product", "product"),
         "order": FieldInfo("key", False, "returns.order_key", "id of the order returned"),
     },

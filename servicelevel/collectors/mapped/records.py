@@ -335,13 +335,7 @@ class RowMapper:
         if kind == "seconds":
             return bounds.check_seconds(_seconds(raw, spec.unit, self.mapping.decimal), name)
         if kind == "units":
-            units = bounds.check_number(_number(raw, self.mapping.decimal), name)
-            if units != int(units) or units < 0:
-                raise RowError(
-                    f"{name}: {_show(raw)} in {spec.describe()} is not a whole number >= 0",
-                    f"{name} not a whole number",
-                )
-            return int(units)
+            return bounds.check_whole(info.column, _number(raw, self.mapping.decimal), name)
         if kind == "money":
             return bounds.check_number(
                 _number(_CURRENCY.sub("", str(raw)), self.mapping.decimal), name

@@ -135,3 +135,52 @@ def test_a_far_future_no_end_marker_is_quarantined_with_a_hint(engine, tmp_path)
     assert "if it means none, list it in the field's empty values" in reason
     with Session(engine) as session:
         assert session.execute(select(Complaint.complaint_key)).scalars().all() == ["T-3"]
+
+
+ORDERS = """
+kind = "orders"
+[columns]
+key = { join = ["order", "line"], sep = "/" }
+ordered_at = "date"
+units = "qty"
+"""
+
+
+def test_a_nul_byte_in_a_key_quarantines_its_row_on_both_databases(engine, tmp_path):
+    # PostgreSQL text cannot hold a NUL: before, the key reached its lookup of known keys and
+    # the whole import failed (DataError); SQLite stored it. Now the row is refused on both.
+    result = load(engine, tmp_path / "complaints.csv", COMPLAINTS, "complaints-csv", [
+        "ticket,opened,resolved,paid",
+        "k-1,2026-03-02 09:00:00,,5",
+        "k-\x002,2026-03-02 09:01:00,,5",
+        "k-3,2026-03-02 09:02:00,,5",
+    ])  # fmt: skip
+    assert (result.stored, result.quarantined) == (2, 1)
+    assert quarantined(engine) == {"complaints.csv:3": "key: contains a NUL byte"}
+    with Session(engine) as session:
+        keys = session.scalars(select(Complaint.complaint_key)).all()
+    assert sorted(keys) == ["k-1", "k-3"]
+
+
+def test_a_nul_byte_in_a_joined_key_quarantines_its_row(engine, tmp_path):
+    result = load(engine, tmp_path / "orders.csv", ORDERS, "orders-csv", [
+        "order,line,date,qty",
+        "o-1,1,2026-03-02 09:00:00,1",
+        "o-1,\x00,2026-03-02 09:00:00,1",
+    ])  # fmt: skip
+    assert (result.stored, result.quarantined) == (1, 1)
+
+
+@pytest.mark.parametrize("qty", ["99999999999999999999", "9223372036854775808", "1e30"])
+def test_units_beyond_the_integer_column_quarantine_their_row(engine, tmp_path, qty):
+    # A 20-digit quantity passed as a whole number and overflowed SQLite's 64-bit integer
+    # (OverflowError, the whole import failed); PostgreSQL refused the batch.
+    result = load(engine, tmp_path / "orders.csv", ORDERS, "orders-csv", [
+        "order,line,date,qty",
+        "o-1,1,2026-03-02 09:00:00,2",
+        f"o-1,2,2026-03-02 09:00:00,{qty}",
+        "o-1,3,2026-03-02 09:00:00,3",
+    ])  # fmt: skip
+    assert (result.stored, result.quarantined) == (2, 1)
+    (reason,) = quarantined(engine).values()
+    assert reason.startswith("units: "), reason

@@ -265,3 +265,30 @@ def test_values_too_long_for_their_column_cost_only_their_call_on_both_databases
 
 def first_time(lines: list[str]) -> int:
     return int(lines[0].split("|", 1)[0])
+
+
+@pytest.mark.parametrize("batch_lines", [1, 250_000])
+def test_each_empty_line_is_quarantined_once_and_is_a_duplicate_only_when_read_again(
+    engine, tmp_path, batch_lines
+):
+    # Before, every empty line had the raw text "" and the reason "empty line", so the second
+    # and third of a file counted as duplicates of the first: the file's accounting was false.
+    lines = [GOOD[0], "", *GOOD[1:5], "   ", *GOOD[5:], ""]
+    log = tmp_path / "queue_log"
+    log.write_text(text(lines))
+    result = import_file(engine, log, SPEC, now=NOW, batch_lines=batch_lines)
+    check_run(engine, result)
+    assert (result.read, result.stored, result.duplicates, result.quarantined) == (
+        len(GOOD) + 3, len(GOOD), 0, 3,
+    )  # fmt: skip
+    with Session(engine) as session:
+        places = session.execute(
+            select(Quarantine.location).where(Quarantine.reason == "empty line")
+        ).scalars()
+        assert sorted(places) == sorted(["queue_log:2", "queue_log:7", f"queue_log:{len(lines)}"])
+    # The same file under its rotated name: its three empty lines are the three already kept.
+    again = tmp_path / "queue_log.1"
+    again.write_bytes(log.read_bytes())
+    second = import_file(engine, again, SPEC, now=NOW, batch_lines=batch_lines)
+    check_run(engine, second)
+    assert (second.stored, second.duplicates, second.quarantined) == (0, result.read, 0)
