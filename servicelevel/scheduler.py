@@ -54,9 +54,10 @@ from sqlalchemy import Engine
 
 from servicelevel.config import Targets, TargetsWatcher
 from servicelevel.config.delivery import Settings, report_settings
-from servicelevel.errors import ConfigError
+from servicelevel.errors import ConfigError, ServicelevelError
 from servicelevel.reports import sendlog
 from servicelevel.store.rollups_job import RollupRebuildJob
+from servicelevel.store.runs import failure_text, failure_traceback
 
 log = logging.getLogger(__name__)
 
@@ -243,8 +244,9 @@ class Worker:
         try:
             return self._body(name, args)
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            log.exception("job %s failed", name)
+            # The send log and the log keep no row data (see store.runs.failure_text).
+            error = str(exc) if isinstance(exc, ServicelevelError) else failure_text(exc)
+            log.error("job %s failed: %s\n%s", name, error, failure_traceback(exc))
             raise
         finally:
             sendlog.release_lease(
@@ -292,9 +294,9 @@ class Worker:
         while not self._stopping.is_set():
             try:
                 self.rebuild_rollups()
-            except Exception:  # logged; the old figures stay and the next check tries again
+            except Exception as exc:  # logged; the old figures stay and the next check retries
                 if not self._stopping.is_set():
-                    log.exception("rollup rebuild failed")
+                    log.error("rollup rebuild failed\n%s", failure_traceback(exc))
             if self._stopping.wait(self.rollups_every):
                 return
 

@@ -138,12 +138,25 @@ def import_(
 @click.option("--source", default=None, help="Only this source (its name, or part of it).")
 @click.option("--limit", default=50, show_default=True, help="Show at most this many rows.")
 @click.option("--all", "show_all", is_flag=True, help="Also rows already replayed.")
+@click.option(
+    "--unmasked",
+    is_flag=True,
+    help="Show rows and reasons as stored (they may hold personal data), not masked.",
+)
 @click.pass_context
 def quarantine(
-    ctx: click.Context, db_url: str | None, source: str | None, limit: int, show_all: bool
+    ctx: click.Context,
+    db_url: str | None,
+    source: str | None,
+    limit: int,
+    show_all: bool,
+    unmasked: bool,
 ) -> None:
     """List quarantined input rows with their reasons (newest first).
 
+    Rows are masked as the dashboard shows them to editors (phone-like numbers, e-mail
+    addresses, agent channels, names and quoted values), since a terminal is read over
+    shoulders and pasted into tickets; --unmasked shows what was stored, to fix a mapping.
     Fix the cause (usually the mapping), then: servicelevel quarantine replay.
     """
     ctx.obj = {"db_url": db_url, "source": source}
@@ -157,11 +170,14 @@ def quarantine(
     engine = open_engine(db_url, create=False)  # listing only: never create an empty store
     with Session(engine) as session:
         rows = pending(session, source, include_replayed=show_all)
+    from servicelevel.privacy import mask_message, mask_raw
+
     for row in reversed(rows[-limit:] if limit else rows):
         replayed = " (replayed)" if row.replayed_at is not None else ""
-        click.echo(f"#{row.id} {row.source}\n  {row.location}: {row.reason}{replayed}")
+        reason = row.reason if unmasked else mask_message(row.reason)
+        click.echo(f"#{row.id} {row.source}\n  {row.location}: {reason}{replayed}")
         if row.raw:
-            click.echo(f"    {row.raw}")
+            click.echo(f"    {row.raw if unmasked else mask_raw(row.raw)}")
     shown = min(len(rows), limit) if limit else len(rows)
     more = f", newest {shown} shown" if shown < len(rows) else ""
     click.echo(f"{len(rows)} row(s) in quarantine{more}")

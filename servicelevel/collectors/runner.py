@@ -24,7 +24,7 @@ from servicelevel.collectors.registry import COLLECTORS, file_kinds
 from servicelevel.errors import IngestError, ServicelevelError
 from servicelevel.store import ingest
 from servicelevel.store.rollups import RollupSpec
-from servicelevel.store.runs import failure_text
+from servicelevel.store.runs import failure_text, failure_traceback
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +104,12 @@ def run_sources(
             # Our errors are worded for the user; any other's text may hold rows (a refused
             # batch's parameters): only its class and first line are kept and shown.
             message = str(exc) if isinstance(exc, ServicelevelError) else failure_text(exc)
-            log.warning(
-                "source %s failed: %s",
-                source.name,
-                message,
-                exc_info=not isinstance(exc, ServicelevelError),
-            )
+            if isinstance(exc, ServicelevelError):
+                log.warning("source %s failed: %s", source.name, message)
+            else:
+                log.warning(
+                    "source %s failed: %s\n%s", source.name, message, failure_traceback(exc)
+                )
             _record_failure(engine, source, message)
             out.append(SourceOutcome(source.name, None, message))
         else:

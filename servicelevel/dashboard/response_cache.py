@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 
 import flask
 
+from servicelevel.store.runs import failure_traceback
+
 # The first output id of each read-only callback whose response may be shared.
 CACHEABLE = frozenset(
     {"live-body", "shell-banner", "trends-graph", "breaches-timeline", "queue-summary"}
@@ -160,8 +162,11 @@ class ResponseCache:
         def run() -> None:
             try:
                 self._render(key, tick, render)
-            except Exception:  # the stale response stays; the next request tries again
-                log.exception("background render of a dashboard callback failed")
+            except Exception as exc:  # the stale response stays; the next request tries again
+                log.error(
+                    "background render of a dashboard callback failed\n%s",
+                    failure_traceback(exc),
+                )
             finally:
                 with self._lock:
                     self._rendering.pop(key, None)

@@ -8,6 +8,7 @@ last committed batch ended.
 from __future__ import annotations
 
 import re
+import traceback
 from datetime import UTC, datetime
 
 from sqlalchemy import update
@@ -39,6 +40,31 @@ def failure_text(exc: BaseException) -> str:
     first = _ALL_QUOTED.sub("(value not shown)", first)
     text = f"{type(inner).__name__}: {first}" if first else type(inner).__name__
     return text[:FAILURE_TEXT_LIMIT]
+
+
+def failure_traceback(exc: BaseException) -> str:
+    """A failure's traceback for the log, with each exception's message as :func:`failure_text`.
+
+    Why: ``log.exception`` prints the message of every exception in the chain, and a refused
+    batch's message holds rows (PostgreSQL's DETAIL and CONTEXT lines quote them, psycopg's
+    COPY errors the failing line); logs are mailed, shipped and pasted into tickets. The frames
+    (file, line, code) stay, since they are what a developer needs; the values do not.
+    """
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"Traceback (most recent call last):\n{frames}{failure_text(current)}")
+        if current.__cause__ is not None:
+            current, link = current.__cause__, "The above was caused by:"
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current, link = current.__context__, "While handling:"
+        else:
+            break
+        parts.append(link)
+    return "\n".join(parts)  # the failure first, then what caused it (the reverse of Python's)
 
 
 def save_position(

@@ -76,3 +76,40 @@ def test_a_refused_batch_keeps_no_agent_name_in_the_failure_text(engine, tmp_pat
         assert "parameters" not in shown and "INSERT" not in shown and "COPY" not in shown, shown
     expected = "IntegrityError: " if engine.dialect.name == "sqlite" else "CheckViolation: "
     assert stored.last_error.startswith(expected), stored.last_error
+
+
+def test_the_logged_traceback_of_a_refused_batch_holds_no_row_data(engine, tmp_path, caplog):
+    # PostgreSQL's COPY error quotes the failing line in its CONTEXT ("COPY calls, line 1:
+    # ...Zelda Quartermain...") and log.exception printed it with every chained exception.
+    refuse_long_waits(engine)
+    with caplog.at_level("WARNING", logger="servicelevel"):
+        run_sources(engine, [source(tmp_path)], SPEC, default_tz=ZoneInfo("UTC"))
+    (record,) = [r for r in caplog.records if "source acd failed" in r.getMessage()]
+    logged = caplog.text
+    assert "Traceback (most recent call last)" in logged  # the frames stay, for a developer
+    assert 'File "' in logged
+    for secret in (AGENT, "Zelda", CALL_ID, "Failing row", "DETAIL"):
+        assert secret not in logged, logged
+    assert record.exc_info is None
+
+
+def test_the_failure_traceback_keeps_frames_and_the_chain_without_values():
+    from servicelevel.store.runs import failure_traceback
+
+    row = f"{AGENT} 555-0199"  # the frames show code lines, never the values in them
+
+    def convert() -> None:
+        try:
+            int(row)
+        except ValueError as exc:
+            raise RuntimeError(f"batch refused: {row!r}") from exc
+
+    try:
+        convert()
+    except RuntimeError as exc:
+        text_ = failure_traceback(exc)
+    assert "in convert" in text_ and "The above was caused by:" in text_
+    assert text_.count("Traceback (most recent call last)") == 2
+    assert "RuntimeError: batch refused: (value not shown)" in text_
+    assert "ValueError: invalid literal for int() with base 10: (value not shown)" in text_
+    assert "Zelda" not in text_ and "555-0199" not in text_

@@ -117,7 +117,7 @@ def test_quarantine_lists_reasons_and_replay_stores_rows_once_the_mapping_is_fix
     )
     assert "read 2, stored 1, duplicates 0, quarantined 1" in imported.output
 
-    listed = invoke(site, "quarantine", "--source", "orders.csv")
+    listed = invoke(site, "quarantine", "--source", "orders.csv", "--unmasked")
     assert listed.exit_code == 0, listed.output
     assert (
         'orders.csv:3: ordered_at: "02/03/2026" in column date is not a date-time' in listed.output
@@ -139,6 +139,29 @@ def test_quarantine_lists_reasons_and_replay_stores_rows_once_the_mapping_is_fix
         runs = session.execute(select(IngestRun.collector).order_by(IngestRun.id)).scalars().all()
     engine.dispose()
     assert runs == ["orders-csv", "replay:orders-csv"]
+
+
+def test_quarantine_lists_rows_masked_unless_asked_for_them_unmasked(site):
+    folder, url = site
+    csv = folder / "calls.csv"
+    # The caller's name and number landed in the wait column: the row is quarantined.
+    csv.write_text(
+        "id,queue,entered,outcome,wait,talk\n"
+        "c-1,sales,2026-03-02 09:00:00,answered,Jane Roe +44 20 7946 0958,60\n"
+    )
+    mapping = folder / "calls.toml"
+    mapping.write_text(
+        'kind = "calls"\n[columns]\ncallid = "id"\nqueue = "queue"\nentered_at = "entered"\n'
+        'outcome = "outcome"\nwait_s = "wait"\ntalk_s = "talk"\n'
+    )
+    assert invoke(site, "import", "calls-csv", str(csv), "--mapping", str(mapping)).exit_code == 0
+    masked = invoke(site, "quarantine").output
+    assert "1 row(s) in quarantine" in masked
+    for secret in ("Jane", "Roe", "7946", "0958"):
+        assert secret not in masked, masked
+    assert "2026-03-02 09:00:00" in masked  # dates stay: they are what an editor needs
+    unmasked = invoke(site, "quarantine", "--unmasked").output
+    assert "Jane Roe +44 20 7946 0958" in unmasked
 
 
 def test_import_sources_runs_the_sources_of_the_targets_file(site):
