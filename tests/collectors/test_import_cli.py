@@ -142,7 +142,7 @@ def test_quarantine_lists_reasons_and_replay_stores_rows_once_the_mapping_is_fix
 
 
 def test_quarantine_lists_rows_masked_unless_asked_for_them_unmasked(site):
-    folder, url = site
+    folder, _url = site
     csv = folder / "calls.csv"
     # The caller's name and number landed in the wait column: the row is quarantined.
     csv.write_text(
