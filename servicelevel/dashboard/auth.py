@@ -219,7 +219,7 @@ def guard(config: AuthConfig) -> Any:
     if path == "/_dash-update-component" and not user.can_edit:
         outputs = _callback_outputs(request)
         if any(name in outputs for name in EDITOR_OUTPUTS):
-            return flask.jsonify(error="only editors may change targets"), 403
+            return flask.jsonify(error="only editors may save changes"), 403
     return None
 
 

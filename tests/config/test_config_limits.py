@@ -228,7 +228,7 @@ def test_a_key_given_twice_is_refused_at_a_line(tmp_path):
     lines = SEED.splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if line.startswith("id = "))
     path = tmp_path / "targets.toml"
-    path.write_text("".join([*lines[:at + 1], lines[at], *lines[at + 1:]]), encoding="utf-8")
+    path.write_text("".join([*lines[: at + 1], lines[at], *lines[at + 1 :]]), encoding="utf-8")
     [issue] = load_targets(path).errors
     assert issue.line == at + 2, str(issue)
     assert "already exists" in issue.message
