@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1"}
 
@@ -322,6 +323,16 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on ``db_url`` (so once per backend), disposed after the test."""
+    from servicelevel.store import make_engine
+
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
 
 
 # --------------------------------------------------------------------------------------------

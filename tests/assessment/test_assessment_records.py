@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,6 @@ from servicelevel.assessment import (
     list_assessments,
     save_assessment,
 )
-from servicelevel.store import make_engine
 from servicelevel.store.schema import AssessmentResult
 
 RATINGS = {"culture": (5, 4, 4, 3), "products": (4, 4, 5, 3), "feedback": (3, 4, 4),
@@ -27,13 +25,6 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 def assessed(day: date, author: str = "owner", **changes: tuple[int, ...]) -> Assessment:
     return Assessment(day, author, DEFAULT_STATEMENTS, {**RATINGS, **changes})
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def test_an_assessment_comes_back_as_recorded(engine):

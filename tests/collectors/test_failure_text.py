@@ -14,26 +14,17 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.mapped.mapping import SourceConfig
 from servicelevel.collectors.runner import run_sources
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import IngestRun, Source
 
 SPEC = RollupSpec.of(5, [20])
 AGENT = "Zelda Quartermain"  # a name that must not leave the calls table
 CALL_ID = "call-7731"
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def refuse_long_waits(engine) -> None:

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from servicelevel.collectors.mapped.csv_file import import_csv
 from servicelevel.collectors.mapped.mapping import load_mapping
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, Complaint, Rollup, RollupThreshold, Survey
 
@@ -30,13 +29,6 @@ CFPB = DATA / "cfpb-consumer-complaints" / "Consumer_Complaints.csv"
 SPEC = RollupSpec.of(5, [20])
 
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="the shared data folder is missing")
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def bank_import(engine):

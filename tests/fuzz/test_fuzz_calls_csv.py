@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import pytest
 from fuzzing import (
     FUZZ,
     HOSTILE_NUMBERS,
@@ -28,7 +27,6 @@ from hypothesis import strategies as st
 
 from servicelevel.collectors.mapped.csv_file import import_csv
 from servicelevel.collectors.mapped.mapping import parse_mapping
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call
 
@@ -87,13 +85,6 @@ def csv_file(draw, header: str, cell_of: dict) -> bytes:
             [header, *draw(st.lists(csv_row(columns, cell_of), max_size=15))], header=True
         )
     )
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def run(engine, path, mapping, kind: str, batch: int):

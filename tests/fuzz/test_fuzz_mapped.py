@@ -90,15 +90,6 @@ FILES = {
 }
 
 
-@pytest.fixture
-def engine(db_url):
-    from servicelevel.store import make_engine
-
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
 @pytest.mark.parametrize("kind", list(KINDS))
 @FUZZ
 @given(data=st.data(), batch=st.sampled_from([2, 5_000]))

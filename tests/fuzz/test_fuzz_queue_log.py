@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from fuzzing import (
     FUZZ,
     HOSTILE_NUMBERS,
@@ -27,7 +26,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicelevel.collectors.queue_log.importer import import_file
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, QueueEvent
 
@@ -83,13 +81,6 @@ def queue_log_file(draw) -> bytes:
     for _ in range(draw(st.integers(1, 10))):
         lines.insert(draw(st.integers(0, len(lines))), draw(hostile_line()))
     return draw(hostile_bytes(lines))
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 @FUZZ

@@ -12,7 +12,6 @@ import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -67,13 +66,6 @@ def targets_of(text: str):
 
 TARGETS = targets_of(POLICY)
 SPEC = rollup_spec(TARGETS)
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def random_calls(seed: int, n: int, start: datetime = START, hours: int = SPAN_HOURS):

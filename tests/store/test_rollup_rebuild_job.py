@@ -40,13 +40,6 @@ WIDER = RollupSpec.of(5, [20, 30])
 
 
 @pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def filled(engine):
     write(engine, random_calls(seed=17, n=400))
     assert stored_rollups(engine) == recount(engine, SPEC)

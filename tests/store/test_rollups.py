@@ -10,11 +10,9 @@ import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicelevel.store import make_engine
 from servicelevel.store.ingest import CallFact, write_calls
 from servicelevel.store.rollups import RollupSpec, stored_spec
 from servicelevel.store.rollups_job import ensure_rollups
@@ -22,13 +20,6 @@ from servicelevel.store.schema import Call, Rollup, RollupThreshold
 
 BASE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday morning
 SPEC = RollupSpec.of(5, [20])
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def fact(callid, entered_at, outcome, wait_s, queue="sales"):

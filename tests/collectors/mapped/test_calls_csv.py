@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from servicelevel.collectors.mapped.csv_file import import_csv
 from servicelevel.collectors.mapped.mapping import parse_mapping
 from servicelevel.collectors.replay import replay
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, IngestRun, Quarantine, Rollup
 
@@ -53,13 +52,6 @@ ROWS = [
     "c-3;Sales;Cy Twombly;+33611112222;01/03/2026 09:14:59;01/03/2026 09:15:29;30;Handled",
     "c-4;Sales;Di Prince;+33633334444;01/03/2026 09:20:00;;2;Abandoned",
 ]
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def export(path: Path, rows: list[str], header: str = HEADER) -> Path:

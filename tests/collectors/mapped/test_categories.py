@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from servicelevel.collectors.mapped.categories import OTHER, CategoryMatcher
 from servicelevel.collectors.mapped.csv_file import import_csv
 from servicelevel.collectors.mapped.mapping import MappingInvalid, parse_mapping
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Complaint
 
@@ -25,13 +24,6 @@ def mapping(nature: str):
         f'kind = "complaints"\n[columns]\nkey = "Ticket"\nopened_at = "Opened"\n{nature}\n',
         "crm.toml",
     )
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def test_a_listed_category_is_matched_exactly_then_as_words_else_other():

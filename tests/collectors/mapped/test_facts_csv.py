@@ -11,13 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.mapped.csv_file import import_csv
 from servicelevel.collectors.mapped.mapping import parse_mapping
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Complaint, Order, Return, Survey
 
@@ -71,13 +69,6 @@ Neutral = 3
 Satisfied = 4
 "Very satisfied" = 5
 """
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def load(engine, path: Path, kind: str, mapping: str, rows: list[str]):

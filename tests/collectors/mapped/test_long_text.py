@@ -11,13 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.mapped.csv_file import import_csv
 from servicelevel.collectors.mapped.mapping import parse_mapping
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import (
     Call,
@@ -54,13 +52,6 @@ solution = "solution"
 [survey]
 score = "score"
 """
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def load(engine, path: Path, mapping: str, kind: str, lines: list[str]):

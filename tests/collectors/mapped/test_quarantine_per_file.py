@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from servicelevel.collectors.mapped.csv_file import import_csv
 from servicelevel.collectors.mapped.mapping import load_mapping
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Quarantine
 
@@ -34,13 +33,6 @@ SPEC = RollupSpec.of(5, [20])
 DAMAGED = {5: "lost", 40: "lost", 77: "quote"}  # row index in each file -> the damage done
 
 pytestmark = pytest.mark.skipif(not BANK.is_file(), reason="the shared data folder is missing")
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def damage(line: str, how: str) -> str:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from servicelevel.collectors.mapped.csv_file import import_csv
 from servicelevel.collectors.mapped.mapping import parse_mapping
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, Complaint, IngestRun, Quarantine, Rollup
 
@@ -45,13 +44,6 @@ opened_at = "opened"
 resolved_at = "resolved"
 compensation = "paid"
 """
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def load(engine, path: Path, mapping: str, kind: str, lines: list[str]):

@@ -40,13 +40,6 @@ def ts(local: str, fold: int = 0) -> int:
     return int(datetime.fromisoformat(local).replace(tzinfo=PARIS, fold=fold).timestamp())
 
 
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
 def write_log(path: Path, lines: list[str], *, newline_at_end: bool = True) -> Path:
     path.write_text("\n".join(lines) + ("\n" if newline_at_end else ""), encoding="utf-8")
     return path

@@ -45,13 +45,6 @@ BAD_TIMES = [
 ]
 
 
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
 def bad_line(stamp: str, n: int) -> str:
     """An ENTERQUEUE without a caller id, so that its quarantined copy is the line itself."""
     return f"{stamp}|bad{n}|sales|NONE|ENTERQUEUE|||1"

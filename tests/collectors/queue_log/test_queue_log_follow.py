@@ -12,25 +12,16 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from queue_log_calls import calls, interleaved, text
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.queue_log.follow import QueueLogFollower
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, IngestRun, OpenCall, Quarantine
 
 SPEC = RollupSpec.of(5, [20])
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def one_pass(engine, path: Path):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from queue_log_calls import calls, interleaved
 from sqlalchemy import (
     BigInteger,
@@ -26,20 +25,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.queue_log.table import import_queue_log_table
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, OpenCall, Quarantine
 
 SPEC = RollupSpec.of(5, [20])
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def split_table(engine) -> Table:

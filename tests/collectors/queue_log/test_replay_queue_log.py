@@ -5,25 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from queue_log_calls import calls, interleaved, text
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from servicelevel.collectors.queue_log.importer import import_file
 from servicelevel.collectors.replay import replay
-from servicelevel.store import make_engine
 from servicelevel.store.rollups import RollupSpec
 from servicelevel.store.schema import Call, IngestRun, Quarantine
 
 SPEC = RollupSpec.of(5, [20])
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def test_lines_quarantined_by_a_wrong_clock_are_stored_by_a_replay(engine, tmp_path):
