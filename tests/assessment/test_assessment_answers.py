@@ -4,6 +4,8 @@ once, and no assessment comes out of a file with any."""
 from __future__ import annotations
 
 from datetime import date
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -17,18 +19,8 @@ from servicelevel.assessment import (
 
 DEFAULTS = Questionnaire()
 TODAY = date(2026, 12, 2)
-GOOD = """\
-date = "2026-12-01"
-author = "owner"
-[ratings]            # one rating 1-5 per statement, in the order of that area's statements
-culture = [5, 4, 4, 3]
-products = [4, 4, 5, 3]
-feedback = [3, 4, 4]
-knowing = [4, 3, 4]
-contact = [5, 4, 4]
-empowerment = [4, 4, 3, 4, 5]
-improvement = [4, 3, 4]
-"""
+# The example record file, as shipped and as docs/assessment.md shows it.
+GOOD = (resources.files("servicelevel.examples") / "assessment.toml").read_text("utf-8")
 
 
 def problems(text: str, questionnaire: Questionnaire = DEFAULTS) -> list[str]:
@@ -176,3 +168,8 @@ def test_reading_a_file_raises_every_issue_at_once(tmp_path):
     ]
     with pytest.raises(AssessmentInvalid, match="file not found"):
         read_answers(tmp_path / "nope.toml", DEFAULTS)
+
+
+def test_the_docs_show_the_shipped_example_record_file():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "assessment.md").read_text("utf-8")
+    assert f"```toml\n{GOOD}```" in docs

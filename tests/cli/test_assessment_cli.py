@@ -5,6 +5,7 @@ located line per problem, exit code 2 and nothing stored."""
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -18,18 +19,8 @@ from servicelevel.store.schema import AssessmentResult
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = str(ROOT / "targets.toml")
-EXAMPLE = """\
-date = "2026-12-01"
-author = "owner"
-[ratings]            # one rating 1-5 per statement, in the order of that area's statements
-culture = [5, 4, 4, 3]
-products = [4, 4, 5, 3]
-feedback = [3, 4, 4]
-knowing = [4, 3, 4]
-contact = [5, 4, 4]
-empowerment = [4, 4, 3, 4, 5]
-improvement = [4, 3, 4]
-"""
+# The example record file, as shipped and as docs/assessment.md shows it.
+EXAMPLE = (resources.files("servicelevel.examples") / "assessment.toml").read_text("utf-8")
 EXAMPLE_JSON = {
     "date": "2026-12-01",
     "author": "owner",
