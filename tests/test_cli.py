@@ -29,6 +29,16 @@ KEYS = {
     "ideal",
     "volume",
     "status",
+    # the error budget (docs/budgets.md)
+    "budget_allowed",
+    "budget_spent",
+    "budget_remaining",
+    "budget_remaining_share",
+    "budget_headroom",
+    "ideal_budget_allowed",
+    "ideal_budget_spent",
+    "ideal_budget_remaining",
+    "ideal_budget_remaining_share",
 }
 # A fixed "now" after every line of the log, so no line is "in the future" whatever the clock.
 WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -100,6 +110,18 @@ def test_status_json_of_a_day_equals_the_hand_computed_object(runner, db):
         "ideal": 90,
         "volume": 8,
         "status": "breach",
+        # 3 of 8 in time against 80 %: floor(0.2 x 8) = 1 miss allowed, 5 spent; 80 % needs
+        # (0.8 x 8 - 3) / 0.2 = 17 answers in time in a row (20 / 25 = 80 %).
+        "budget_allowed": 1,
+        "budget_spent": 5,
+        "budget_remaining": -4,
+        "budget_remaining_share": -4.0,
+        "budget_headroom": -17,
+        # ideal 90 %: floor(0.1 x 8) = 0 allowed, so no share
+        "ideal_budget_allowed": 0,
+        "ideal_budget_spent": 5,
+        "ideal_budget_remaining": -5,
+        "ideal_budget_remaining_share": None,
     }
 
 

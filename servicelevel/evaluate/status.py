@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from servicelevel.config import Target, Targets
+from servicelevel.evaluate.budget import budget_json
 from servicelevel.evaluate.freshness import Freshness, KindsFreshness, read_freshness
 from servicelevel.kpi import maths as kpis
 from servicelevel.kpi.maths import CallCounts, KpiValue, StatusName
@@ -65,6 +66,8 @@ class Status:
             "ideal": self.target.ideal,
             "volume": self.kpi.volume,
             "status": self.status,
+            # The error budget of a rate (null otherwise, or below min_volume): docs/budgets.md.
+            **budget_json(self.target, self.kpi),
         }
         if self.recomputing:
             out["recomputing"] = True

@@ -78,6 +78,15 @@ class KpiDefinition:
     options: frozenset[str] = field(default_factory=frozenset)  # target keys only it takes
     # Days after the window during which the value can still rise (a shortfall is no breach).
     follow_up_days: int | None = None
+    # What spends a rate's error budget and what earns it back, (one, many), for sentences
+    # such as "12 more late answers today keep the minimum" (servicelevel.evaluate.budget).
+    miss: tuple[str, str] = ("miss", "misses")
+    success: tuple[str, str] = ("success", "successes")
+
+    @property
+    def has_budget(self) -> bool:
+        """A rate (a share of contacts) has an error budget; a mean or a maximum has none."""
+        return self.shape == "percent"
 
     @property
     def calls(self) -> bool:
@@ -138,6 +147,8 @@ _DEFINITIONS = (
         volume="offered calls",
         compute=_service_level,
         options=frozenset({"threshold_seconds", "abandons"}),
+        miss=("late answer", "late answers"),
+        success=("answer in time", "answers in time"),
     ),
     KpiDefinition(
         name="abandon_rate",
@@ -150,6 +161,8 @@ _DEFINITIONS = (
         denominator=_OFFERED,
         volume="offered calls",
         compute=_abandon_rate,
+        miss=("abandon", "abandons"),
+        success=("call not abandoned", "calls not abandoned"),
     ),
     KpiDefinition(
         name="asa",
@@ -188,6 +201,8 @@ _DEFINITIONS = (
         denominator=Count("units_sold", "Units sold"),
         volume="units sold",
         compute=maths.return_rate,
+        miss=("unit returned", "units returned"),
+        success=("unit kept", "units kept"),
     ),
     KpiDefinition(
         name="complaint_satisfaction",
@@ -200,6 +215,8 @@ _DEFINITIONS = (
         denominator=Count("respondents", "Respondents"),
         volume="survey respondents",
         compute=maths.complaint_satisfaction,
+        miss=("dissatisfied respondent", "dissatisfied respondents"),
+        success=("satisfied respondent", "satisfied respondents"),
     ),
     KpiDefinition(
         name="complainant_repurchase",
@@ -213,6 +230,8 @@ _DEFINITIONS = (
         denominator=Count("resolved", "Complaints resolved"),
         volume="complainants resolved",
         compute=maths.complainant_repurchase,
+        miss=("complainant not buying again", "complainants not buying again"),
+        success=("complainant buying again", "complainants buying again"),
         follow_up_days=90,
     ),
 )
