@@ -29,6 +29,7 @@ from servicelevel.store.schema import IngestRun, Quarantine, Source
 from servicelevel.timeutil import Window
 
 from . import fmt
+from .data_budget import budget_line
 from .data_notes import note_of, state_text
 
 # --------------------------------------------------------------------------------------------
@@ -63,6 +64,7 @@ class Tile:
     counts: tuple[tuple[str, str], ...]
     volume: int
     note: str = ""  # why there is no figure, or since when it is stale
+    budget: tuple[str, str] = ("", "")  # the error budget: the tile's line, its detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,7 @@ def tile_of(
         counts=counts_of(status, targets.operation.short_abandon_seconds),
         volume=status.kpi.volume,
         note=note_of(status, targets, freshness, now),
+        budget=budget_line(status, window_text(status.window, now)),
     )
 
 

@@ -66,6 +66,9 @@ def details(tile: Tile) -> Element:
             el("Summary", "How it is counted"),
             el("P", [el("Strong", "Formula: "), tile.formula], className="sl-formula"),
             el("P", [el("Strong", "This window: "), tile.calculation], className="sl-calc"),
+            el("P", [el("Strong", "Error budget: "), tile.budget[1]], className="sl-budget-detail")
+            if tile.budget[1]
+            else None,
             el("Table", el("Tbody", rows), className="table table-sm sl-counts") if rows else None,
         ],
         className="sl-details",
@@ -107,6 +110,9 @@ def tile(t: Tile) -> Element:
                     # Why grey, in words: "Closed on Sundays", "Stale since 2010-08-01 21:59
                     # CEST". A line of the bounds, so the kiosk's tile grid keeps its places.
                     el("Span", t.note, className="sl-tile-note") if t.note else None,
+                    # How far the minimum is, in contacts (servicelevel.evaluate.budget); a
+                    # line of the bounds too.
+                    el("Span", t.budget[0], className="sl-tile-budget") if t.budget[0] else None,
                 ],
                 className="sl-bounds",
             ),
