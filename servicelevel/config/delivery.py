@@ -39,6 +39,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from servicelevel.config.burn_rate import BurnRateSettings
 from servicelevel.config.issues import ConfigIssue, _fail, _suggest
 from servicelevel.config.models import DAYS, Targets
 from servicelevel.config.translate import located_issue, validation_issues
@@ -171,6 +172,9 @@ class AlertSettings(_Section):
     check_every_minutes: float = Field(
         1, gt=0, description="how often targets are checked", strict=True
     )
+    burn_rate: BurnRateSettings | None = Field(
+        None, description="error-budget burn-rate alerts (docs/budgets.md)"
+    )
 
     @field_validator("webhook_url")
     @classmethod
@@ -247,13 +251,17 @@ def delivery_settings(
             settings.issues += validation_issues(exc, text, filename, AlertSettings, ("alerts",))
         # Checked even when another [alerts] key is wrong: every mistake in one pass.
         watched = settings.alerts.targets if settings.alerts else alerts.get("targets")
+        burn = alerts.get("burn_rate")
+        burning = burn.get("targets") if isinstance(burn, dict) else None
         known = sorted(set(target_ids))
-        for i, target_id in enumerate(watched if isinstance(watched, list) else []):
-            if isinstance(target_id, str) and target_id != "*" and target_id not in known:
-                settings.issues.append(
-                    located_issue(text, filename, ("alerts", "targets", i),
-                                  f'no target with id "{target_id}"', _suggest(target_id, known))
-                )  # fmt: skip
+        for key, ids in ((("alerts",), watched), (("alerts", "burn_rate"), burning)):
+            for i, target_id in enumerate(ids if isinstance(ids, list) else []):
+                if isinstance(target_id, str) and target_id != "*" and target_id not in known:
+                    settings.issues.append(
+                        located_issue(text, filename, (*key, "targets", i),
+                                      f'no target with id "{target_id}"',
+                                      _suggest(target_id, known))
+                    )  # fmt: skip
     emails = ("alerts", "to") if settings.alerts and settings.alerts.to else ("report", "weekly")
     needs_smtp = settings.report.weekly is not None or emails[0] == "alerts"
     report_failed = any(i.key.startswith("report") for i in settings.issues)

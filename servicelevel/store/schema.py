@@ -407,6 +407,36 @@ class AlertFlip(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     processed: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A burn-rate flip's rule, windows and burns as JSON (servicelevel.reports.burn_alerts);
+    # None for a breach flip.
+    details: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class BurnState(Base):
+    """Where one burn-rate rule stands for one (target, scope): ``ok`` or ``firing``.
+
+    ``streak_since`` is when the rule's verdict first disagreed with the state (burning while
+    ok, calm while firing); the state changes once that has lasted the rule's ``for`` (or
+    ``keep firing``) minutes, so one burst fires once and resolves once. ``window_start`` is the
+    target window the alert fired in: when that window is over, so is its burn. ``version`` is
+    an optimistic lock, as on ``alert_states``.
+    """
+
+    __tablename__ = "burn_states"
+
+    target_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # ok | firing
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    streak_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_long_burn: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_short_burn: Mapped[float | None] = mapped_column(Float, nullable=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own protocol
 
 
 class JobLease(Base):
