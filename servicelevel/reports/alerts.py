@@ -260,7 +260,7 @@ class FlipView:
     target_id: str
     name: str
     scope: str
-    event: str  # breach | recovered
+    event: str  # breach | recovered | burn | burn_over (see EVENTS)
     value: str
     minimum: str
     ideal: str
@@ -268,9 +268,14 @@ class FlipView:
     at: str
     raw: AlertFlip
 
+    @property
+    def label(self) -> str:
+        """The event in capitals, as the subject, the body and the webhook's text say it."""
+        return EVENTS[self.event]
+
     def as_json(self) -> dict[str, Any]:
         f = self.raw
-        return {
+        out = {
             "target": f.target_id,
             "name": self.name,
             "scope": f.scope,
@@ -286,6 +291,24 @@ class FlipView:
             "at": f.created_at.isoformat(),
             "reason": f.reason,
         }
+        if f.details:  # a burn-rate flip: its rule, windows and burns (docs/budgets.md)
+            out["burn_rate"] = json.loads(f.details)
+        return out
+
+
+# What each kind of flip is called; burn flips come from servicelevel.reports.burn_alerts.
+EVENTS = {
+    "breach": "BELOW MIN",
+    "recovered": "RECOVERED",
+    "burn": "BUDGET BURN",
+    "burn_over": "BURN OVER",
+}
+
+
+def _event(flip: AlertFlip) -> str:
+    if flip.details:
+        return "burn" if flip.new_status == "burning" else "burn_over"
+    return "breach" if flip.new_status == "breach" else "recovered"
 
 
 def _view(flip: AlertFlip, targets: Targets) -> FlipView:
@@ -298,7 +321,7 @@ def _view(flip: AlertFlip, targets: Targets) -> FlipView:
         target_id=flip.target_id,
         name=name + ("" if flip.scope == ALL else f" (queue {flip.scope})"),
         scope=flip.scope,
-        event="breach" if flip.new_status == "breach" else "recovered",
+        event=_event(flip),
         value=format_value(flip.value, unit),
         minimum=format_value(flip.minimum, unit),
         ideal=format_value(flip.ideal, unit),
@@ -333,13 +356,15 @@ def claim_pending(engine: Engine, *, now: datetime) -> list[AlertFlip]:
 
 def alert_context(views: Sequence[FlipView], targets: Targets) -> dict[str, Any]:
     breaches = [v for v in views if v.event == "breach"]
+    burns = [v for v in views if v.event in ("burn", "burn_over")]
     return {
         "operation": targets.operation.name,
         "dashboard_url": targets.operation.dashboard_url,
         "flips": views,
         "digest": len(views) > 1,
         "breaches": len(breaches),
-        "recoveries": len(views) - len(breaches),
+        "recoveries": len(views) - len(breaches) - len(burns),
+        "burns": len(burns),
     }
 
 
@@ -360,10 +385,8 @@ def webhook_payload(views: Sequence[FlipView], targets: Targets) -> dict[str, An
     """JSON for the webhook; ``text`` makes it readable as-is by Slack/Mattermost-style hooks
     and carries names through :func:`chat_text`; ``flips`` holds the raw values, as data, for
     receivers that build their own message (and escape for their own format)."""
-    lines = [
-        chat_text(f"{'BREACH' if v.event == 'breach' else 'RECOVERED'}: {v.name}: {v.reason}")
-        for v in views
-    ]
+    words = {"breach": "BREACH", "recovered": "RECOVERED"}
+    lines = [chat_text(f"{words.get(v.event, v.label)}: {v.name}: {v.reason}") for v in views]
     return {
         "operation": targets.operation.name,
         "kind": "digest" if len(views) > 1 else views[0].event,
@@ -441,5 +464,8 @@ def run_alerts_job(
     """The scheduled job: check, then deliver whatever is pending (also from earlier runs)."""
     if settings.alerts is None:
         return 0
+    from servicelevel.reports import burn_alerts
+
     check(engine, targets, settings.alerts, now=now)
+    burn_alerts.check(engine, targets, settings.alerts, now=now)  # with [alerts.burn_rate]
     return send_pending(engine, targets, settings, now=now)
