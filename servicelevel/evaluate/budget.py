@@ -162,10 +162,10 @@ def budget_text(target: Target, found: Budget | None) -> str:
     pct = f" ({float(share) * 100:.0f} %)" if share is not None else ""
     if found.remaining >= 0:
         return (
-            f"budget: {found.remaining} of {found.allowed} {_plural(kpi.miss, found.allowed)} "
-            f"allowed left{pct}"
+            f"{found.remaining} of {found.allowed} {_plural(kpi.miss, found.allowed)} allowed "
+            f"left{pct}"
         )
     return (
-        f"budget overspent by {-found.remaining}: {found.spent} {_plural(kpi.miss, found.spent)}"
-        f", {found.allowed} allowed"
+        f"overspent by {-found.remaining}: {found.spent} {_plural(kpi.miss, found.spent)}, "
+        f"{found.allowed} allowed"
     )

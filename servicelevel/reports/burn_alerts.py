@@ -292,7 +292,7 @@ def _flip(
     found = budget_of(status.target, status.kpi) if status is not None else None
     reason = _reason(seen, reading, new, window_over)
     if found is not None:
-        reason += f"; {budget_text(target, found)} in this {target.window} so far"
+        reason += f"; error budget {budget_text(target, found)} in this {target.window} so far"
         if status is not None and status.value is not None:
             reason += f" ({format_value(status.value, target.unit)})"
     budget = {

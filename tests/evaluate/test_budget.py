@@ -53,7 +53,7 @@ def test_170_of_200_leaves_10_and_12_more_late_answers_keep_the_minimum():
     assert (found.allowed, found.spent, found.remaining, found.headroom) == (40, 30, 10, 12)
     assert Fraction(170, 212) >= Fraction(80, 100) > Fraction(170, 213)
     assert headroom_text(_target(), found, "today") == "12 more late answers today keep the minimum"
-    assert budget_text(_target(), found) == "budget: 10 of 40 late answers allowed left (25 %)"
+    assert budget_text(_target(), found) == "10 of 40 late answers allowed left (25 %)"
 
 
 @pytest.mark.parametrize("successes", range(0, 201))

@@ -25,7 +25,10 @@ TOP_KEYS = {"operation", "week", "verdict", "summary", "counts", "headline", "ta
             "breaches", "problems", "complaints", "generated_at"}  # fmt: skip
 TARGET_KEYS = {"id", "name", "kpi", "window", "per_queue", "unit", "higher_is_better", "value",
                "minimum", "ideal", "volume", "status", "label", "previous_value", "breaches",
-               "open_seconds_below_minimum"}  # fmt: skip
+               "open_seconds_below_minimum", "budget_allowed", "budget_spent",
+               "budget_remaining", "budget_remaining_share", "budget_headroom",
+               "ideal_budget_allowed", "ideal_budget_spent", "ideal_budget_remaining",
+               "ideal_budget_remaining_share"}  # fmt: skip
 PROBLEM_KEYS = {"rank", "title", "kind", "kpi", "scope", "customers_affected", "contacts",
                 "below_minimum_for_week", "targets", "lines"}  # fmt: skip
 
@@ -78,6 +81,18 @@ def test_report_weekly_json_holds_the_hand_worked_week(strict_week):
         ("answer-15min", in_time, 80.0, 90.0, "met", "MET", 270, 2, 1 * H),
         ("abandons", abandoned, 8.0, 3.0, "ideal", "IDEAL", 270, 1, 10 * H),
         ("answer-day-strict", in_time, 96.0, 98.0, "breach", "BELOW MIN", 270, 2, 43 * H),
+    ]  # fmt: skip
+    # The week's error budgets (docs/budgets.md), by hand: 46 of 270 late against 80 % allows
+    # floor(0.2 x 270) = 54, 8 left; 224 / 0.8 - 270 = 10 more keep it. 6 abandons against
+    # 8 %: floor(21.6) = 21 allowed, 15 left, (21.6 - 6) / 0.92 = 16.96 -> 16 more. At 96 %:
+    # floor(10.8) = 10 allowed, 36 over; (259.2 - 224) / 0.04 = 880 in time needed.
+    assert [(t["id"], t["budget_allowed"], t["budget_spent"], t["budget_remaining"],
+             t["budget_headroom"], t["ideal_budget_allowed"], t["ideal_budget_remaining"])
+            for t in out["targets"]] == [
+        ("answer-day", 54, 46, 8, 10, 27, -19),
+        ("answer-15min", 54, 46, 8, 10, 27, -19),
+        ("abandons", 21, 6, 15, 16, 8, 2),
+        ("answer-day-strict", 10, 46, -36, -880, 5, -41),
     ]  # fmt: skip
 
     # Breaches: the breach model's, field for field as status --breaches --json gives them:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from servicelevel.config import Targets
 from servicelevel.config.delivery import Settings
 from servicelevel.evaluate import ALL
+from servicelevel.evaluate.budget import budget_of, budget_text
 from servicelevel.reports.text import format_value
 from servicelevel.reports.weekly.problems import problems_title
 from servicelevel.reports.weekly.report import (
@@ -65,6 +66,13 @@ def format_change(row: TargetWeek) -> str:
     return f"{sign}{amount} ({'better' if better else 'worse'})"
 
 
+def week_budget(row: TargetWeek) -> str:
+    """The week's error budget in words ("" for a mean or a maximum, or below min_volume),
+    against the minimum in force on its Monday: the same figures as ``status --json``."""
+    found = budget_of(row.week.target, row.week.kpi)
+    return budget_text(row.week.target, found) if found is not None else ""
+
+
 def _worst_text(row: TargetWeek) -> str:
     worst = row.worst
     if worst is None:
@@ -109,6 +117,7 @@ def context(
                 "breach_note": "" if row.own else f"judged per {target.window}",
                 "breach_time": format_duration(row.breach_time) if row.breaches else "—",
                 "formula": target.formula(targets.operation.short_abandon_seconds),
+                "budget": week_budget(row),
                 "chart": chart_src.get(target.id),
                 "chart_caption": _caption(row),
             }

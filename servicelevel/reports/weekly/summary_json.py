@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from servicelevel.evaluate import ALL
+from servicelevel.evaluate.budget import budget_json
 from servicelevel.reports.weekly.mail import LABEL, Headline
 from servicelevel.reports.weekly.problems import Problem
 from servicelevel.reports.weekly.report import TargetWeek, WeeklyReport
@@ -96,6 +97,8 @@ def _target(row: TargetWeek) -> dict[str, Any]:
         "previous_value": row.previous.value if row.previous else None,
         "breaches": len(row.breaches),
         "open_seconds_below_minimum": row.breach_time.total_seconds(),
+        # The week's error budget, as status --json gives it (docs/budgets.md).
+        **budget_json(week.target, week.kpi),
     }
 
 

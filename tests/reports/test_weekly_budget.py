@@ -1,0 +1,42 @@
+"""The weekly email gives each rate its week's error budget, in the words of docs/budgets.md.
+
+On the hand-worked week of ``tests/breachweek.py`` (``bw.STRICT``): 224 of 270 calls in time,
+6 abandoned. 80 %: floor(0.2 x 270) = 54 late answers allowed, 46 spent, 8 left (8 / 54 = 15 %);
+8 % abandons: floor(21.6) = 21 allowed, 6 spent, 15 left (71 %); 96 %: floor(10.8) = 10
+allowed, 46 spent, 36 over.
+"""
+
+from __future__ import annotations
+
+import breachweek as bw
+from click.testing import CliRunner
+
+from servicelevel.cli import main
+from servicelevel.store import make_engine
+
+
+def test_each_rate_has_its_budget_line_in_the_text_and_the_html(tmp_path, sqlite_url):
+    path = bw.write_targets(tmp_path, extra=bw.STRICT)
+    engine = make_engine(sqlite_url)
+    bw.fill(engine, bw.load(path))
+    engine.dispose()
+    common = ["report", "weekly", "--db", sqlite_url, "--targets", str(path), "--week", "2026-W47"]
+    text = CliRunner().invoke(main, [*common, "--text"])
+    assert text.exit_code == 0, text.output
+    lines = [
+        line.strip()
+        for line in text.output.splitlines()
+        if line.strip().startswith("Error budget:   ")
+    ]
+    assert lines == [
+        "Error budget:   8 of 54 late answers allowed left (15 %)",
+        "Error budget:   8 of 54 late answers allowed left (15 %)",
+        "Error budget:   15 of 21 abandons allowed left (71 %)",
+        "Error budget:   overspent by 36: 46 late answers, 10 allowed",
+    ]
+    html_path = tmp_path / "week.html"
+    html = CliRunner().invoke(main, [*common, "--html", str(html_path)])
+    assert html.exit_code == 0, html.output
+    page = html_path.read_text(encoding="utf-8")
+    assert page.count("Error budget: ") == 4
+    assert "Error budget: overspent by 36: 46 late answers, 10 allowed" in page
