@@ -144,7 +144,8 @@ def test_a_burst_of_late_answers_fires_each_rule_once_and_resolves_it_once(
     assert (
         "slow burn (warning): the last 45 min and last 15 min spent the error budget 2.5x and "
         "5.0x as fast as the minimum allows (alert above 2x the pace the minimum allows); "
-        "error budget overspent by 8: 37 late answers, 29 allowed in this day so far (74.5 %)" in body
+        "error budget overspent by 8: 37 late answers, 29 allowed in this day so far "
+        "(74.5 %)" in body
     )
     posted = [p["json"] for p in hook.posts if p["json"]["kind"].startswith("burn")]
     assert [p["kind"] for p in posted] == ["burn", "burn", "burn_over", "burn_over"]
