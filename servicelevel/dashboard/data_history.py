@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from servicelevel.config import Targets
 from servicelevel.config.history import History
-from servicelevel.evaluate import ALL, evaluate_windows
+from servicelevel.evaluate import ALL, Status, evaluate_windows
 from servicelevel.evaluate.breaches import Breach, find_breaches
 from servicelevel.kpi.registry import KPIS
 from servicelevel.reports.text import format_duration
@@ -74,6 +74,36 @@ def fitting_granularity(granularity: str, first: date, last_exclusive: date, tz:
     return chosen
 
 
+def trend_statuses(
+    engine: Engine,
+    targets: Targets,
+    history: History,
+    target_id: str,
+    start: datetime,
+    end: datetime,
+    granularity: str,
+    *,
+    queues: Sequence[str] = (),
+    per_queue: bool = False,
+    now: datetime | None = None,
+) -> list[Status]:
+    """The target evaluated over every ``granularity`` window starting in [start, end), for the
+    chosen queues (together or per queue), each judged by the version in force then."""
+    target = targets.target(target_id)
+    update: dict[str, Any] = {"window": granularity}
+    if target.definition.calls:
+        update["queues"] = list(queues) if queues else target.queues
+        update["per_queue"] = per_queue
+    variant = target.model_copy(update=update)
+    # Keep every other target: the rollup spec (thresholds) must stay the store's own, or the
+    # evaluation would rebuild the rollups for a narrower definition.
+    only = targets.model_copy(
+        update={"targets": [variant if t.id == target_id else t for t in targets.targets]}
+    )
+    windows = windows_between(granularity, start, end, targets.operation.tz)
+    return evaluate_windows(engine, only, {target_id: windows}, now=now, history=history)
+
+
 def trend_frame(
     engine: Engine,
     targets: Targets,
@@ -92,21 +122,11 @@ def trend_frame(
     page names the zone), so Plotly draws them as the operation sees them."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
-    target = targets.target(target_id)
-    update: dict[str, Any] = {"window": granularity}
-    if target.definition.calls:
-        update["queues"] = list(queues) if queues else target.queues
-        update["per_queue"] = per_queue
-    variant = target.model_copy(update=update)
-    # Keep every other target: the rollup spec (thresholds) must stay the store's own, or the
-    # evaluation would rebuild the rollups for a narrower definition.
-    only = targets.model_copy(
-        update={"targets": [variant if t.id == target_id else t for t in targets.targets]}
-    )
-    tz = targets.operation.tz
-    start, end = local_day_bounds(first, last_exclusive, tz)
-    windows = windows_between(granularity, start, end, tz)
-    statuses = evaluate_windows(engine, only, {target_id: windows}, now=now, history=history)
+    start, end = local_day_bounds(first, last_exclusive, targets.operation.tz)
+    statuses = trend_statuses(
+        engine, targets, history, target_id, start, end, granularity,
+        queues=queues, per_queue=per_queue, now=now,
+    )  # fmt: skip
     rows = [
         {
             "start": s.window.start_local.replace(tzinfo=None),

@@ -149,7 +149,8 @@ def headroom_text(target: Target, found: Budget | None, when: str = "") -> str:
     if h == 0:
         return f"no more {kpi.miss[1]}{when}: the next one breaks the minimum"
     if h > 0:
-        return f"{h} more {_plural(kpi.miss, h)}{when} keep the minimum"
+        keep = "keeps" if h == 1 else "keep"
+        return f"{h} more {_plural(kpi.miss, h)}{when} {keep} the minimum"
     return f"{-h} {_plural(kpi.success, -h)} in a row needed{when} to reach the minimum"
 
 

@@ -14,9 +14,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
+from servicelevel.dashboard import data_budget, fmt
 from servicelevel.dashboard import data_history as dh
-from servicelevel.dashboard import fmt
 from servicelevel.dashboard.components import charts
+from servicelevel.dashboard.components.budget_chart import budget_figure
 from servicelevel.dashboard.components.filters import (
     PERIODS,
     date_range,
@@ -102,6 +103,14 @@ def layout(target: str | None = None, period: str = "7d", **_query: Any) -> html
             filters,
             message("trends-message"),
             dcc.Loading(dcc.Graph(id="trends-graph", config={"displaylogo": False}), type="dot"),
+            html.H2("Error budget", className="h5 mt-3"),
+            html.P(
+                "Misses the minimum still allows in each of the target's windows (below zero: "
+                "overspent, the minimum is broken). Points finer than the target's window add "
+                "up from the window's start.",
+                className="sl-help",
+            ),
+            dcc.Loading(dcc.Graph(id="trends-budget", config={"displaylogo": False}), type="dot"),
             html.H2("Points", className="h5 mt-3"),
             html.Div(id="trends-table"),
         ]
@@ -129,11 +138,13 @@ POINT_COLUMNS = [
     col("volume", "Counted", numeric=True),
     col("minimum", "Minimum", numeric=True),
     col("ideal", "Ideal", numeric=True),
+    col("budget_text", "Error budget"),
 ]
 
 
 @callback(
     Output("trends-graph", "figure"),
+    Output("trends-budget", "figure"),
     Output("trends-table", "children"),
     Output("trends-message", "children"),
     Input("trends-target", "value"),
@@ -150,14 +161,14 @@ def draw(
     granularity: str,
     start: str | None,
     end: str | None,
-) -> tuple[Any, Any, str]:
+) -> tuple[Any, Any, Any, str]:
     state = current()
     targets, _ = state.targets()
     if targets is None or not start or not end:
-        return charts.empty_figure("Choose a target and a period."), None, ""
+        return (*_nothing("Choose a target and a period."), None, "")
     first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
     if last < first:
-        return charts.empty_figure("The last day is before the first."), None, ""
+        return (*_nothing("The last day is before the first."), None, "")
     days = (last - first).days + 1
     if days > dh.MAX_DAYS[granularity]:
         note = (
@@ -165,7 +176,7 @@ def draw(
             f"{dh.MAX_DAYS[granularity]} days at most; choose a shorter period or larger "
             "points."
         )
-        return charts.empty_figure(note), None, note
+        return (*_nothing(note), None, note)
     target = targets.target(target_id)
     chosen = [q for q in (queues or []) if q != ALL_TOGETHER]
     per_queue = split == "per_queue" and target.definition.calls
@@ -193,7 +204,12 @@ def draw(
         now=state.now(),
     )
     if frame.empty:
-        return charts.empty_figure("Nothing to show for this period."), None, note
+        return (*_nothing("Nothing to show for this period."), None, note)
+    budgets = data_budget.budget_frame(
+        state.engine, targets, state.history(tick), target_id, first, last + timedelta(days=1),
+        fitted, queues=chosen, per_queue=per_queue, now=state.now(),
+    )  # fmt: skip
+    budget_of = {(b.label, b.scope): b.text for b in budgets.itertuples()}
     fig = charts.trend_figure(
         frame,
         name=target.name,
@@ -210,7 +226,24 @@ def draw(
             "volume": r.volume,
             "minimum": r.minimum,
             "ideal": r.ideal,
+            "budget_text": budget_of.get((r.label, r.scope), "–"),
         }
         for r in frame.itertuples()
     ]
-    return fig, grid("trends-grid", rows, POINT_COLUMNS, height="360px"), note
+    if target.definition.has_budget:
+        budget_fig = budget_figure(
+            budgets, name=target.name, miss_word=target.definition.miss[1],
+            tz_name=targets.operation.timezone,
+        )  # fmt: skip
+    else:
+        budget_fig = charts.empty_figure(
+            f"{target.name} has no error budget: it is a {target.definition.shape}, not a share "
+            "of contacts."
+        )
+    grid_ = grid("trends-grid", rows, POINT_COLUMNS, height="360px")
+    return fig, budget_fig, grid_, note
+
+
+def _nothing(message: str) -> tuple[Any, Any]:
+    """The same message in both charts."""
+    return charts.empty_figure(message), charts.empty_figure(message)
