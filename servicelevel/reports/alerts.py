@@ -467,5 +467,11 @@ def run_alerts_job(
     from servicelevel.reports import burn_alerts
 
     check(engine, targets, settings.alerts, now=now)
-    burn_alerts.check(engine, targets, settings.alerts, now=now)  # with [alerts.burn_rate]
+    try:
+        burn_alerts.check(engine, targets, settings.alerts, now=now)  # with [alerts.burn_rate]
+    except Exception:
+        # The breach alerts already recorded still go out; the error is the job's (re-raised).
+        log.exception("burn-rate check failed")
+        send_pending(engine, targets, settings, now=now)
+        raise
     return send_pending(engine, targets, settings, now=now)

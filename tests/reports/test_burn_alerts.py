@@ -120,9 +120,9 @@ def site(tmp_path, url, smtp_port=None, hook_url=None):
 
 
 def test_a_burst_of_late_answers_fires_each_rule_once_and_resolves_it_once(
-    tmp_path, sqlite_url, smtp, hook
+    tmp_path, db_url, smtp, hook
 ):
-    targets, settings, engine = site(tmp_path, sqlite_url, smtp.port, hook.url)
+    targets, settings, engine = site(tmp_path, db_url, smtp.port, hook.url)
     through_the_day(engine, targets, settings, OPENING, OPENING.replace(hour=18, minute=30))
     assert flips(engine) == [
         ("burning", "10:25", "slow"),
@@ -162,6 +162,7 @@ def test_a_burst_of_late_answers_fires_each_rule_once_and_resolves_it_once(
     with Session(engine) as session:
         states = session.execute(select(BurnState)).scalars().all()
         assert {(s.rule, s.state) for s in states} == {("slow", "ok"), ("slowest", "ok")}
+    engine.dispose()
 
 
 def test_a_day_without_a_burst_sends_no_burn_alert(tmp_path, sqlite_url):
