@@ -39,7 +39,15 @@ def budget_line(status: Status, when: str) -> tuple[str, str]:
     found = budget_of(status.target, status.kpi)
     if found is None:
         return "", ""
-    return headroom_text(status.target, found, when), budget_text(status.target, found)
+    return headroom_text(status.target, found, when), both_budgets(status)
+
+
+def both_budgets(status: Status) -> str:
+    """The minimum's budget, then the ideal's: "1 of 4 ... left (25 %); to the ideal: ..."."""
+    target = status.target
+    minimum = budget_text(target, budget_of(target, status.kpi))
+    ideal = budget_text(target, budget_of(target, status.kpi, ideal=True))
+    return f"{minimum}; to the ideal: {ideal}" if ideal else minimum
 
 
 # --------------------------------------------------------------------------------------------

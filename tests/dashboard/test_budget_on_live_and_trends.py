@@ -7,6 +7,7 @@ Hand-worked from the test site (``dashsite``: minimum 80 %, today by queue):
 * support, 24 of 25: 5 allowed, 1 spent; 24 / 0.8 - 25 = 5 more keep it (24 / 30 = 80 %).
 * billing, 5 of 10: 2 allowed, 5 spent, 3 over; (8 - 5) / 0.2 = 15 answers in time in a row
   reach it again (20 / 25 = 80 %; 14 would give 19 / 24 = 79.2 %). Yesterday 4 of 10: 4 over.
+  Its ideal (90 %) allows floor(0.1 x 10) = 1: 4 over.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def test_live_tiles_say_their_budget_and_trends_draws_it(dash_duo, site):
     dash_duo.find_element('[data-tile="answer-20s|billing"] summary').click()
     dash_duo.wait_for_text_to_equal(
         '[data-tile="answer-20s|billing"] .sl-budget-detail',
-        "Error budget: overspent by 3: 5 late answers, 2 allowed",
+        "Error budget: overspent by 3: 5 late answers, 2 allowed; to the ideal: overspent by 4: "
+        "5 late answers, 1 allowed",
     )
 
     dash_duo.wait_for_page(dash_duo.server_url.rstrip("/") + "/trends?target=answer-20s")

@@ -69,8 +69,18 @@ def format_change(row: TargetWeek) -> str:
 def week_budget(row: TargetWeek) -> str:
     """The week's error budget in words ("" for a mean or a maximum, or below min_volume),
     against the minimum in force on its Monday: the same figures as ``status --json``."""
+    target, kpi = row.week.target, row.week.kpi
+    found = budget_of(target, kpi)
+    if found is None:
+        return ""
+    ideal = budget_of(target, kpi, ideal=True)
+    return f"{budget_text(target, found)}; to the ideal: {budget_text(target, ideal)}"
+
+
+def week_budget_over(row: TargetWeek) -> bool:
+    """The minimum's budget (not only the ideal's) is overspent: the line is drawn in red."""
     found = budget_of(row.week.target, row.week.kpi)
-    return budget_text(row.week.target, found) if found is not None else ""
+    return found is not None and found.remaining < 0
 
 
 def _worst_text(row: TargetWeek) -> str:
@@ -118,6 +128,7 @@ def context(
                 "breach_time": format_duration(row.breach_time) if row.breaches else "—",
                 "formula": target.formula(targets.operation.short_abandon_seconds),
                 "budget": week_budget(row),
+                "budget_over": week_budget_over(row),
                 "chart": chart_src.get(target.id),
                 "chart_caption": _caption(row),
             }
