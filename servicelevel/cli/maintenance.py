@@ -101,7 +101,13 @@ def _other_sections(path: Path, targets: Targets | None) -> list[ConfigIssue]:
     from servicelevel.config.delivery import delivery_settings, report_settings
 
     if targets is not None:
-        issues = report_settings(targets).issues + assessment_questionnaire(targets)[1]
+        from servicelevel.config.delivery import _source
+        from servicelevel.reports.burn_alerts import capped_factor_warnings
+
+        settings = report_settings(targets)
+        issues = settings.issues + assessment_questionnaire(targets)[1]
+        filename, text = _source(targets, None)
+        issues += capped_factor_warnings(targets, settings.alerts, text, filename)
         sources: list[Any] = targets.source
     else:
         try:

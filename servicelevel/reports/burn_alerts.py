@@ -25,6 +25,7 @@ many come at once), so a burn alert is sent once however many workers run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Sequence
@@ -37,12 +38,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from servicelevel.config import Target, Targets
+from servicelevel.config import ConfigIssue, Target, Targets
 from servicelevel.config.delivery import AlertSettings
 from servicelevel.config.history import History, load_history
+from servicelevel.config.translate import located_issue
 from servicelevel.evaluate import Status, evaluate_windows
 from servicelevel.evaluate.budget import budget_of, budget_text, success_share, successes_of
-from servicelevel.evaluate.burn import Reading, Rule, Window, configured_rules, default_rules, read
+from servicelevel.evaluate.burn import (
+    Reading,
+    Rule,
+    Window,
+    configured_rules,
+    default_rules,
+    effective_factor,
+    max_burn,
+    read,
+)
 from servicelevel.reports.text import format_duration, format_value
 from servicelevel.store.schema import AlertFlip, BurnState
 from servicelevel.timeutil import INTERVAL, interval_start, window_containing, windows_between
@@ -306,3 +317,34 @@ def _flip(
         minimum=target.minimum, ideal=target.ideal, reason=reason,
         details=_details(reading, budget),
     )  # fmt: skip
+
+
+def capped_factor_warnings(
+    targets: Targets, settings: AlertSettings | None, text: str, filename: str
+) -> list[ConfigIssue]:
+    """A warning for each written rule whose factor is capped for a target it watches.
+
+    Valid (the rule still fires, at the cap), but probably not meant: a 14x rule copied from
+    the SRE workbook can never be reached by an 80 % minimum, whose fastest burn is 5x.
+    """
+    burn = settings.burn_rate if settings is not None else None
+    if settings is None or burn is None or burn.rules is None:
+        return []
+    out = []
+    for i, written in enumerate(burn.rules):
+        capped = []
+        for target in targets.targets:
+            rule = next((r for r in rules_for(target, settings) if r.name == written.name), None)
+            share = success_share(target.minimum, target.higher_is_better)
+            factor = effective_factor(rule.factor, share) if rule is not None else None
+            if rule is not None and factor is not None and factor < rule.factor:
+                top = max_burn(share)
+                capped.append(f'"{target.id}" (at most {float(top or 0):g}x: {float(factor):g}x)')
+        if capped:
+            issue = located_issue(
+                text, filename, ("alerts", "burn_rate", "rule", i, "factor"),
+                f"factor {written.factor:g} can never be reached by {', '.join(capped)}, every "
+                "contact missed; it applies at the cap, half way from 1x (docs/budgets.md)",
+            )  # fmt: skip
+            out.append(dataclasses.replace(issue, severity="warning"))
+    return out

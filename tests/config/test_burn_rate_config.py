@@ -108,3 +108,20 @@ def test_targets_check_reports_a_burn_rule_mistake(tmp_path):
     result = CliRunner().invoke(main, ["targets", "check", str(path)])
     assert result.exit_code == 2, result.output
     assert "alerts.burn_rate.rule[1].long_minutes" in result.output
+
+
+def test_targets_check_warns_of_a_factor_no_target_can_reach(tmp_path):
+    # answer-20s has an 80 % minimum: at most 5x (every call late), so 14x applies as 3x.
+    path = tmp_path / "targets.toml"
+    path.write_text(SEED + GOOD.replace("factor = 3", "factor = 14"), "utf-8")
+    result = CliRunner().invoke(main, ["targets", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    text = SEED + GOOD.replace("factor = 3", "factor = 14")
+    assert (
+        f"targets.toml:{_line(text, 'factor = 14')}: warning: alerts.burn_rate.rule[1].factor: "
+        'factor 14 can never be reached by "answer-20s" (at most 5x: 3x), every contact '
+        "missed" in result.output
+    )
+    assert "1 warning(s)" in result.output
+    strict = CliRunner().invoke(main, ["targets", "check", "--strict", str(path)])
+    assert strict.exit_code == 2
