@@ -91,7 +91,7 @@ def test_targets_check_reports_every_sections_errors_in_one_pass(tmp_path):
         'monday, tuesday, wednesday, thursday, friday, saturday, sunday (did you mean "monday"?)',
         f'{path}:{line("hold_minuts")}: alerts.hold_minuts: unknown key "hold_minuts"; expected '
         "one of to, webhook_url, targets, hold_minutes, hold_windows, recovery_margin, "
-        'digest_after, check_every_minutes (did you mean "hold_minutes"?)',
+        'digest_after, check_every_minutes, burn_rate (did you mean "hold_minutes"?)',
         f'{path}:{line("targets = ")}: alerts.targets[1]: no target with id "asap" '
         '(did you mean "asa"?)',
     ]

@@ -3,7 +3,8 @@
 One idea a module: ``models`` (pydantic), ``loading`` (file -> models or located issues),
 ``issues`` (the issue type), ``translate`` (validation errors in words, at their line),
 ``locate`` (which line holds a key), ``watcher`` (live reload). Delivery settings
-(``[report]``, ``[alerts]``) live in :mod:`servicelevel.config.delivery`, target history
+(``[report]``, ``[alerts]``) live in :mod:`servicelevel.config.delivery` (burn-rate rules,
+``[alerts.burn_rate]``, in :mod:`servicelevel.config.burn_rate`), target history
 (edits effective from a date) in :mod:`servicelevel.config.history`.
 """
 

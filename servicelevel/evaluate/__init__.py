@@ -3,8 +3,9 @@
 Modules by idea: :mod:`.windows` (the entry points: which target version judges which window),
 :mod:`.frames` (rollup rows summed per window and scope), :mod:`.calls` (call KPIs as arrays),
 :mod:`.facts` (returns, surveys, repurchase), :mod:`.status` (the Status row, judgement,
-staleness) and :mod:`.breaches` (runs of breached windows: the one breach model every reader
-shows).
+staleness), :mod:`.breaches` (runs of breached windows: the one breach model every reader
+shows), :mod:`.budget` (a rate's error budget in contacts) and :mod:`.burn` (how fast it is
+spent: burn rates and the rules that alert on them).
 """
 
 from servicelevel.evaluate.breaches import Breach, breaches_of, customers_affected, find_breaches
