@@ -330,7 +330,10 @@ def test_quarantine_lists_the_bad_lines_with_their_reasons(runner, sqlite_url, t
         )
     assert imported.exit_code == 3  # --strict: something was quarantined
     assert "read 1, stored 0, duplicates 0, quarantined 1" in imported.output
-    result = runner.invoke(main, ["quarantine", "--db", sqlite_url])
+    result = runner.invoke(main, ["quarantine", "--db", sqlite_url, "--unmasked"])
     assert result.exit_code == 0, result.output
     assert "queue_log:1: unknown event: 'TELEPORT'" in result.output
     assert "1795420800|c1|sales|NONE|TELEPORT|" in result.output
+    masked = runner.invoke(main, ["quarantine", "--db", sqlite_url])
+    assert "queue_log:1: unknown event:" in masked.output
+    assert "1795420800" not in masked.output  # a digit run is masked unless asked for
